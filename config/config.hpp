@@ -1,0 +1,160 @@
+#pragma once
+// The typed configuration model of mtls-sidecar (DESIGN.md §5) and its loader.
+// Plain structs: built once by load_file() on the control thread, then copied or read-only.
+// Nothing here knows about sockets or OpenSSL.
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mtls::config {
+
+using Duration = std::chrono::milliseconds;
+
+// "127.0.0.1:8080", "[::1]:9901", "orders.default.svc:8443". `host` keeps no brackets.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string to_string() const;  // brackets IPv6 hosts again
+  bool operator==(const HostPort&) const = default;
+};
+
+struct AdminConfig {
+  HostPort listen{"127.0.0.1", 9901};
+};
+
+struct FileIdentity {
+  std::string cert;                // PEM: leaf first, then intermediates
+  std::string key;                 // PEM: PKCS#8 (encrypted or not), SEC1 or PKCS#1
+  std::string key_passphrase_file;
+  std::string key_passphrase_env;
+  Duration poll_interval = std::chrono::minutes(1);
+};
+
+struct LocalCaIdentity {
+  std::string dir;                 // holds ca.crt and ca.key, as written by `ca init`
+  std::string spiffe_id;
+  std::vector<std::string> dns_names;
+  Duration ttl = std::chrono::hours(24);
+  std::string key_passphrase_file; // for an encrypted ca.key
+  std::string key_passphrase_env;
+};
+
+struct AcmIdentity {
+  std::string certificate_arn;
+  std::string region;
+  std::string endpoint;            // empty: https://acm.<region>.amazonaws.com
+  Duration refresh_interval = std::chrono::hours(1);
+};
+
+enum class IdentitySource { file, local_ca, acm };
+
+struct IdentityConfig {
+  IdentitySource source = IdentitySource::file;
+  FileIdentity file;
+  LocalCaIdentity local_ca;
+  AcmIdentity acm;
+};
+
+struct TrustConfig {
+  std::string ca_bundle;           // empty with source local_ca: the local CA's certificate
+  std::string crl;
+};
+
+struct TlsConfig {
+  std::string min_version = "1.2"; // "1.2" | "1.3"
+  std::string cipher_suites;       // empty: OpenSSL's TLS 1.3 defaults + AEAD-only TLS 1.2 list
+  bool session_resumption = true;
+};
+
+// Who may connect (inbound `allow`) or who we accept as the server (outbound `expect`).
+// Validation guarantees: `any` is true, or at least one list is non-empty.
+struct PeerPolicy {
+  bool any = false;
+  std::vector<std::string> spiffe_ids;     // exact match on the single URI SAN
+  std::vector<std::string> trust_domains;  // "demo.local": any spiffe://demo.local/... ID
+  std::vector<std::string> dns_names;      // exact match on a DNS SAN (case-insensitive)
+  std::vector<std::string> common_names;   // exact match on the subject CN
+};
+
+enum class Protocol { tcp, http };
+
+struct InboundListener {
+  std::string name;
+  HostPort listen;
+  HostPort forward;
+  Protocol protocol = Protocol::tcp;
+  PeerPolicy allow;
+};
+
+struct OutboundListener {
+  std::string name;
+  HostPort listen;
+  HostPort forward;
+  std::string server_name;         // SNI; empty: forward.host when it is a name
+  Protocol protocol = Protocol::tcp;
+  PeerPolicy expect;
+};
+
+struct Limits {
+  Duration handshake_timeout = std::chrono::seconds(10);
+  Duration connect_timeout = std::chrono::seconds(5);
+  Duration idle_timeout = std::chrono::hours(1);
+  Duration drain_delay = std::chrono::seconds(5);
+  Duration drain_timeout = std::chrono::seconds(30);
+  std::uint32_t max_connections = 10000;  // per listener
+};
+
+struct MetricsConfig {
+  std::uint32_t max_peer_labels = 100;
+};
+
+struct Config {
+  std::string path;                // the file it was loaded from ("" when from a string)
+  AdminConfig admin;
+  unsigned workers = 0;            // 0 = one per core
+  IdentityConfig identity;
+  TrustConfig trust;
+  TlsConfig tls;
+  std::vector<InboundListener> inbound;
+  std::vector<OutboundListener> outbound;
+  Limits limits;
+  MetricsConfig metrics;
+};
+
+// One problem in a config file, already formatted as
+// "FILE:LINE:COL: field.path: message" (1-based line and column).
+struct Issue {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string field;               // "inbound[0].allow"
+  std::string message;             // "empty allow-list; set any: true to ..."
+  std::string to_string() const;
+};
+
+// Thrown by the loaders with every issue found (not only the first).
+class Error : public std::runtime_error {
+ public:
+  explicit Error(std::vector<Issue> issues);
+  const std::vector<Issue>& issues() const { return issues_; }
+
+ private:
+  std::vector<Issue> issues_;
+};
+
+// Parses and validates. Relative file paths in the config (certs, keys, bundles, CA dir) are
+// resolved against the directory of the config file, so a config and its files move together.
+Config load_file(const std::string& path);
+// `name` is used as FILE in messages; relative paths are resolved against `base_dir`.
+Config load_string(std::string_view yaml, const std::string& name, const std::string& base_dir = ".");
+
+// Building blocks, also used by the CLI ("--ttl 24h").
+// Durations: integer + unit, units ms, s, m, h, d ("250ms", "10s", "24h"); 0 needs no unit.
+bool parse_duration(std::string_view text, Duration& out, std::string& why);
+bool parse_host_port(std::string_view text, HostPort& out, std::string& why);
+
+}  // namespace mtls::config

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Dependencies run one way (DESIGN.md §2): config, metrics -> nothing of ours; certs -> config,
+# metrics; proxy -> all. Fails listing every include that points the wrong way.
+set -u
+root=${1:?usage: layering.sh REPO_ROOT}
+bad=0
+check() {  # folder, forbidden include prefixes...
+  local dir=$1; shift
+  for p in "$@"; do
+    if grep -rnE "#include [<\"]$p/" "$root/$dir" --include='*.hpp' --include='*.cpp'; then bad=1; fi
+  done
+}
+check config certs metrics proxy
+check metrics config certs proxy
+check certs proxy
+# Nothing in config/ or certs/ touches the data path's sockets (ACM's client is the one exception, in certs/acm_*).
+if grep -rlE 'boost/beast' "$root/config" "$root/certs" --include='*.?pp' | grep -v '/acm_'; then bad=1; fi
+[ "$bad" = 0 ] && echo "layering ok"
+exit $bad
