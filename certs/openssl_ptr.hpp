@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace mtls::certs {

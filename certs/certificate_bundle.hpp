@@ -1,0 +1,27 @@
+#pragma once
+// What a CertificateSource yields: our identity (leaf, chain, key) and what we trust.
+// Move-only; built on the control thread, consumed by make_tls_contexts().
+
+#include <string>
+#include <vector>
+
+#include "certs/openssl_ptr.hpp"
+
+namespace mtls::certs {
+
+struct CertificateBundle {
+  X509Ptr leaf;
+  std::vector<X509Ptr> chain;     // intermediates (and possibly the root), leaf excluded
+  EvpPkeyPtr key;
+  std::vector<X509Ptr> trust;     // anchors peers must chain to
+  std::vector<X509CrlPtr> crls;   // optional
+  std::string source;             // "file" | "local_ca" | "acm": the metric label
+  std::string origin;             // for messages: "/etc/mtls/tls.crt" or "local CA ca/"
+};
+
+// Throws std::runtime_error naming `origin` when: the key does not match the leaf, the leaf is
+// outside its validity window, or leaf + chain does not verify against `trust`. Run before a
+// bundle is published so a bad one never replaces a good one.
+void validate_bundle(const CertificateBundle& bundle);
+
+}  // namespace mtls::certs

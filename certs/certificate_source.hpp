@@ -1,0 +1,28 @@
+#pragma once
+// Where identity material comes from (DESIGN.md §4). load() reads everything afresh and returns a
+// complete bundle or throws naming the file and reason. Used only from the control thread.
+
+#include <memory>
+#include <string>
+
+#include "certs/certificate_bundle.hpp"
+#include "config/config.hpp"
+
+namespace mtls::certs {
+
+class CertificateSource {
+ public:
+  virtual ~CertificateSource() = default;
+  virtual CertificateBundle load() = 0;
+  virtual std::string name() const = 0;  // "file" | "local_ca" | "acm"
+};
+
+// identity.source file: cert/key (key optionally encrypted PKCS#8) + trust.ca_bundle + trust.crl.
+std::unique_ptr<CertificateSource> make_file_source(const config::Config& config);
+// identity.source local_ca: issues a fresh leaf from the CA directory on every load(); trust is
+// trust.ca_bundle when set, else the local CA's own certificate.
+std::unique_ptr<CertificateSource> make_local_ca_source(const config::Config& config);
+// Picks by config.identity.source; throws for a source this build does not provide.
+std::unique_ptr<CertificateSource> make_source(const config::Config& config);
+
+}  // namespace mtls::certs

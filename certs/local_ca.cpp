@@ -1,0 +1,258 @@
+#include "certs/local_ca.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <stdexcept>
+
+#include "certs/peer_identity.hpp"
+#include "certs/pem.hpp"
+
+namespace mtls::certs {
+namespace {
+
+namespace fs = std::filesystem;
+using BignumPtr = std::unique_ptr<BIGNUM, OpenSslDeleter<BN_free>>;
+using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, OpenSslDeleter<GENERAL_NAMES_free>>;
+using ExtensionPtr = std::unique_ptr<X509_EXTENSION, OpenSslDeleter<X509_EXTENSION_free>>;
+
+// Peers whose clocks run a little behind must already accept a certificate issued just now.
+constexpr std::chrono::seconds kClockSkew = std::chrono::minutes(5);
+constexpr std::chrono::seconds kCaLifetime = std::chrono::days(3652);  // 10 years
+
+[[noreturn]] void openssl_fail(const std::string& what) {
+  throw std::runtime_error(what + ": " + drain_openssl_errors());
+}
+
+void check(int ok, const char* what) {
+  if (ok != 1) openssl_fail(what);
+}
+
+EvpPkeyPtr make_p256_key() {
+  EvpPkeyPtr key(EVP_EC_gen("P-256"));
+  if (!key) openssl_fail("cannot generate a P-256 key");
+  return key;
+}
+
+// 128 random bits: unpredictable serials are what made chosen-prefix collisions impractical.
+void set_random_serial(X509* cert) {
+  BignumPtr serial(BN_new());
+  do {
+    check(serial ? BN_rand(serial.get(), 128, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) : 0,
+          "cannot draw a serial number");
+  } while (BN_is_zero(serial.get()));
+  if (BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert)) == nullptr) {
+    openssl_fail("cannot set the serial number");
+  }
+}
+
+// Version 3, random serial, subject CN, validity and public key; no issuer or extensions yet.
+X509Ptr new_certificate(EVP_PKEY* key, const std::string& common_name, std::time_t not_before,
+                        std::time_t not_after) {
+  X509Ptr cert(X509_new());
+  if (!cert) openssl_fail("cannot allocate a certificate");
+  check(X509_set_version(cert.get(), X509_VERSION_3), "cannot set the version");
+  set_random_serial(cert.get());
+  // RFC 5280 caps a CN at 64 characters; the SANs carry the full names anyway.
+  const std::string cn = common_name.substr(0, 64);
+  check(X509_NAME_add_entry_by_NID(X509_get_subject_name(cert.get()), NID_commonName, MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(cn.data()),
+                                   static_cast<int>(cn.size()), -1, 0),
+        "cannot set the common name");
+  if (ASN1_TIME_set(X509_getm_notBefore(cert.get()), not_before) == nullptr ||
+      ASN1_TIME_set(X509_getm_notAfter(cert.get()), not_after) == nullptr) {
+    openssl_fail("cannot set the validity");
+  }
+  check(X509_set_pubkey(cert.get(), key), "cannot set the public key");
+  return cert;
+}
+
+void add_extension(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+  if (!ext) openssl_fail(std::string("cannot build extension ") + OBJ_nid2sn(nid));
+  check(X509_add_ext(cert, ext.get(), -1), "cannot add an extension");
+}
+
+// Built as GENERAL_NAMEs, not as a config string: a value with a comma must not become two SANs.
+void add_subject_alt_names(X509* cert, const LeafRequest& request) {
+  GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
+  auto push = [&](int type, const std::string& value) {
+    ASN1_IA5STRING* text = ASN1_IA5STRING_new();
+    GENERAL_NAME* name = GENERAL_NAME_new();
+    if (text == nullptr || name == nullptr ||
+        ASN1_STRING_set(text, value.data(), static_cast<int>(value.size())) != 1) {
+      ASN1_IA5STRING_free(text);
+      GENERAL_NAME_free(name);
+      openssl_fail("cannot build a subject alternative name");
+    }
+    GENERAL_NAME_set0_value(name, type, text);
+    if (sk_GENERAL_NAME_push(names.get(), name) <= 0) {
+      GENERAL_NAME_free(name);
+      openssl_fail("cannot build a subject alternative name");
+    }
+  };
+  if (!names) openssl_fail("cannot build subject alternative names");
+  if (!request.spiffe_id.empty()) push(GEN_URI, request.spiffe_id);
+  for (const std::string& dns : request.dns_names) push(GEN_DNS, dns);
+  check(X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT),
+        "cannot add subject alternative names");
+}
+
+bool is_dns_name(const std::string& name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_' || c == '*';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void validate(const LeafRequest& request) {
+  if (!request.spiffe_id.empty() && spiffe_trust_domain(request.spiffe_id).empty()) {
+    throw std::runtime_error("spiffe_id \"" + request.spiffe_id +
+                             "\" is not a SPIFFE ID (spiffe://trust-domain/path)");
+  }
+  for (const std::string& dns : request.dns_names) {
+    if (!is_dns_name(dns)) throw std::runtime_error("\"" + dns + "\" is not a DNS name");
+  }
+  if (request.spiffe_id.empty() && request.dns_names.empty()) {
+    throw std::runtime_error("a certificate needs a spiffe_id or at least one DNS name");
+  }
+  if (request.ttl.count() <= 0) throw std::runtime_error("certificate ttl must be positive");
+}
+
+std::string leaf_common_name(const LeafRequest& request) {
+  if (!request.dns_names.empty()) return request.dns_names.front();
+  const std::string& id = request.spiffe_id;
+  const size_t slash = id.rfind('/');
+  // "spiffe://td" has no path: its last "segment" is the trust domain itself.
+  return slash == std::string::npos ? id : id.substr(slash + 1);
+}
+
+// Creates the last component 0700; parents are created as `mkdir -p` would. An existing directory
+// keeps its mode: it may be the user's, and ca.key is 0600 whatever the directory.
+void make_private_dir(const std::string& dir) {
+  const fs::path path(dir);
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  if (ec) throw std::runtime_error(dir + ": cannot create directory: " + ec.message());
+  if (::mkdir(dir.c_str(), 0700) == 0) {
+    if (::chmod(dir.c_str(), 0700) != 0) {
+      throw std::runtime_error(dir + ": cannot chmod: " + std::strerror(errno));
+    }
+  } else if (errno != EEXIST || !fs::is_directory(path, ec)) {
+    throw std::runtime_error(dir + ": cannot create directory: " + std::strerror(errno));
+  }
+}
+
+std::string join_path(const std::string& dir, const char* name) {
+  return (fs::path(dir) / name).string();
+}
+
+void write_key_file(const std::string& path, EVP_PKEY* key, const std::string& passphrase) {
+  std::string pem = to_pem(key, passphrase);
+  struct Wipe {
+    std::string& text;
+    ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
+  } wipe{pem};
+  write_file(path, pem, 0600);
+}
+
+}  // namespace
+
+LocalCa::LocalCa(X509Ptr cert, EvpPkeyPtr key, std::string dir)
+    : cert_(std::move(cert)), key_(std::move(key)), dir_(std::move(dir)) {}
+
+LocalCa LocalCa::generate(const std::string& common_name) {
+  ERR_clear_error();
+  EvpPkeyPtr key = make_p256_key();
+  const std::time_t now = std::time(nullptr);
+  X509Ptr cert =
+      new_certificate(key.get(), common_name, now - kClockSkew.count(), now + kCaLifetime.count());
+  X509* x = cert.get();
+  check(X509_set_issuer_name(x, X509_get_subject_name(x)), "cannot set the issuer");
+  add_extension(x, x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+  add_extension(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
+  add_extension(x, x, NID_subject_key_identifier, "hash");
+  add_extension(x, x, NID_authority_key_identifier, "keyid:always");
+  if (X509_sign(x, key.get(), EVP_sha256()) <= 0) openssl_fail("cannot sign the CA certificate");
+  return LocalCa(std::move(cert), std::move(key), "");
+}
+
+LocalCa LocalCa::init(const std::string& dir, const std::string& trust_domain,
+                      const std::string& passphrase, bool force) {
+  if (spiffe_trust_domain("spiffe://" + trust_domain) != trust_domain) {
+    throw std::runtime_error("trust domain \"" + trust_domain +
+                             "\" is not valid (lowercase letters, digits, '.', '-', '_')");
+  }
+  const std::string cert_path = join_path(dir, "ca.crt");
+  const std::string key_path = join_path(dir, "ca.key");
+  for (const std::string& path : {key_path, cert_path}) {
+    std::error_code ec;
+    if (!force && fs::exists(fs::symlink_status(path, ec))) {
+      throw std::runtime_error(path + ": already exists; refusing to overwrite a CA (use force)");
+    }
+  }
+  make_private_dir(dir);
+  LocalCa ca = generate(trust_domain + " local CA");
+  ca.dir_ = dir;
+  write_key_file(key_path, ca.key(), passphrase);
+  write_file(cert_path, to_pem(ca.certificate()), 0644);
+  return ca;
+}
+
+LocalCa LocalCa::open(const std::string& dir, const std::string& passphrase) {
+  const std::string cert_path = join_path(dir, "ca.crt");
+  const std::string key_path = join_path(dir, "ca.key");
+  std::vector<X509Ptr> certs = load_certificates(cert_path);
+  EvpPkeyPtr key = load_private_key(key_path, passphrase);
+  X509Ptr cert = std::move(certs.front());
+  if (X509_check_ca(cert.get()) == 0) {
+    throw std::runtime_error(cert_path + ": not a CA certificate");
+  }
+  ERR_clear_error();
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    ERR_clear_error();
+    throw std::runtime_error(key_path + ": does not match " + cert_path);
+  }
+  return LocalCa(std::move(cert), std::move(key), dir);
+}
+
+IssuedCertificate LocalCa::issue(const LeafRequest& request) const {
+  validate(request);
+  ERR_clear_error();
+  EvpPkeyPtr key = make_p256_key();
+  const std::time_t not_before =
+      std::time(nullptr) - kClockSkew.count() + request.not_before_offset.count();
+  X509Ptr cert = new_certificate(key.get(), leaf_common_name(request), not_before,
+                                 not_before + request.ttl.count());
+  X509* x = cert.get();
+  check(X509_set_issuer_name(x, X509_get_subject_name(cert_.get())), "cannot set the issuer");
+  add_subject_alt_names(x, request);
+  add_extension(x, cert_.get(), NID_basic_constraints, "critical,CA:FALSE");
+  add_extension(x, cert_.get(), NID_key_usage, "critical,digitalSignature");
+  add_extension(x, cert_.get(), NID_ext_key_usage, "serverAuth,clientAuth");
+  add_extension(x, cert_.get(), NID_subject_key_identifier, "hash");
+  add_extension(x, cert_.get(), NID_authority_key_identifier, "keyid:always");
+  if (X509_sign(x, key_.get(), EVP_sha256()) <= 0) openssl_fail("cannot sign the certificate");
+  return {.cert = std::move(cert), .key = std::move(key)};
+}
+
+void write_issued(const std::string& dir, const IssuedCertificate& issued, X509* ca_cert,
+                  const std::string& passphrase) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(dir + ": cannot create directory: " + ec.message());
+  write_key_file(join_path(dir, "tls.key"), issued.key.get(), passphrase);
+  write_file(join_path(dir, "tls.crt"), to_pem(issued.cert.get()) + to_pem(ca_cert), 0644);
+}
+
+}  // namespace mtls::certs

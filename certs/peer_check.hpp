@@ -1,0 +1,41 @@
+#pragma once
+// Authorizing the peer inside the handshake. A session owns a PeerCheck and attaches it to its
+// SSL; our verify callback (installed on every context by make_tls_contexts) runs the identity
+// policy on the chain-verified leaf, so a denied peer gets a TLS alert instead of a bare close.
+// Resumed sessions skip the callback: finish() re-checks the session's peer certificate.
+// Single-threaded: used by the worker that owns the SSL.
+
+#include <openssl/ssl.h>
+
+#include "certs/peer_identity.hpp"
+#include "config/config.hpp"
+
+namespace mtls::certs {
+
+class PeerCheck {
+ public:
+  explicit PeerCheck(const config::PeerPolicy& policy) : policy_(&policy) {}
+  PeerCheck(const PeerCheck&) = delete;
+  PeerCheck& operator=(const PeerCheck&) = delete;
+
+  void attach(SSL* ssl);  // must outlive every handshake step of `ssl`
+  // After a successful handshake: the verdict (runs the policy now if the callback did not).
+  const Verdict& finish(SSL* ssl);
+
+  bool checked() const { return checked_; }
+  const Verdict& verdict() const { return verdict_; }
+  const PeerIdentity& identity() const { return identity_; }
+
+  // The callback installed with SSL_CTX_set_verify.
+  static int verify_callback(int preverify_ok, X509_STORE_CTX* ctx);
+
+ private:
+  void check(X509* leaf);
+
+  const config::PeerPolicy* policy_;
+  bool checked_ = false;
+  Verdict verdict_;
+  PeerIdentity identity_;
+};
+
+}  // namespace mtls::certs

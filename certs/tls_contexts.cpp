@@ -1,0 +1,154 @@
+#include "certs/tls_contexts.hpp"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+#include "certs/peer_check.hpp"
+#include "certs/peer_identity.hpp"
+#include "certs/x509_fields.hpp"
+
+namespace mtls::certs {
+namespace {
+
+// TLS 1.2 suites: forward-secret AEAD only (what testssl.sh and Mozilla "intermediate" expect).
+// TLS 1.3 suites are AEAD by definition; OpenSSL's defaults are kept.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kGroups = "X25519:P-256:P-384";
+constexpr int kVerifyDepth = 4;                  // leaf + 3 intermediates: a mesh needs no more
+constexpr long kMaxCertList = 32 * 1024;         // bounds what a hostile peer makes us parse
+
+[[noreturn]] void fail(const std::string& origin, const std::string& what) {
+  throw std::runtime_error(origin + ": " + what + ": " + drain_openssl_errors());
+}
+
+std::string sha256_hex(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+
+std::string der(X509* cert) {
+  unsigned char* buf = nullptr;
+  const int n = i2d_X509(cert, &buf);
+  std::string out(reinterpret_cast<char*>(buf), n > 0 ? size_t(n) : 0);
+  OPENSSL_free(buf);
+  return out;
+}
+
+std::string crl_der(X509_CRL* crl) {
+  unsigned char* buf = nullptr;
+  const int n = i2d_X509_CRL(crl, &buf);
+  std::string out(reinterpret_cast<char*>(buf), n > 0 ? size_t(n) : 0);
+  OPENSSL_free(buf);
+  return out;
+}
+
+X509_STORE* make_store(const CertificateBundle& b) {
+  X509_STORE* store = X509_STORE_new();
+  for (const auto& anchor : b.trust) X509_STORE_add_cert(store, anchor.get());
+  for (const auto& crl : b.crls) X509_STORE_add_crl(store, crl.get());
+  if (!b.crls.empty()) X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+  return store;
+}
+
+SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& policy, bool server,
+                       const std::string& sid_context) {
+  SslCtxPtr ctx(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()));
+  if (!ctx) fail(b.origin, "SSL_CTX_new");
+  SSL_CTX* c = ctx.get();
+  SSL_CTX_set_min_proto_version(c, policy.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
+  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                             SSL_OP_NO_COMPRESSION);
+  // Idle connections give their record buffers back; writes may be partial and move between
+  // retries because the relay hands OpenSSL a fresh view of its buffer after each wait.
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                          SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  const std::string ciphers = policy.cipher_suites.empty() ? kTls12Ciphers : policy.cipher_suites;
+  if (SSL_CTX_set_cipher_list(c, ciphers.c_str()) != 1) fail(b.origin, "tls.cipher_suites");
+  if (SSL_CTX_set1_groups_list(c, kGroups) != 1) fail(b.origin, "groups");
+
+  if (SSL_CTX_use_certificate(c, b.leaf.get()) != 1) fail(b.origin, "certificate");
+  for (const auto& extra : b.chain) {
+    if (X509_cmp(extra.get(), b.leaf.get()) == 0) continue;
+    if (SSL_CTX_add1_chain_cert(c, extra.get()) != 1) fail(b.origin, "chain certificate");
+  }
+  if (SSL_CTX_use_PrivateKey(c, b.key.get()) != 1 || SSL_CTX_check_private_key(c) != 1)
+    fail(b.origin, "private key");
+
+  SSL_CTX_set_cert_store(c, make_store(b));
+  SSL_CTX_set_verify_depth(c, kVerifyDepth);
+  SSL_CTX_set_max_cert_list(c, kMaxCertList);
+  // The peer must be a client (inbound) or a server (outbound) by its EKU.
+  SSL_CTX_set_purpose(c, server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
+  const int mode = server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER;
+  SSL_CTX_set_verify(c, mode, &PeerCheck::verify_callback);
+
+  if (server) {
+    SSL_CTX_set_session_id_context(c, reinterpret_cast<const unsigned char*>(sid_context.data()),
+                                   unsigned(std::min<size_t>(sid_context.size(), SSL_MAX_SID_CTX_LENGTH)));
+    if (policy.session_resumption) {
+      SSL_CTX_set_num_tickets(c, 1);  // one ticket per handshake: each costs an encode
+    } else {
+      SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
+      SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+      SSL_CTX_set_num_tickets(c, 0);
+    }
+  } else {
+    SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  }
+  return ctx;
+}
+
+}  // namespace
+
+std::shared_ptr<const TlsContexts> make_tls_contexts(CertificateBundle b,
+                                                     const config::TlsConfig& policy) {
+  validate_bundle(b);
+  ERR_clear_error();
+  auto out = std::make_shared<TlsContexts>();
+  std::string digest_input = "min=" + policy.min_version + ";ciphers=" + policy.cipher_suites + ";";
+  for (const auto& anchor : b.trust) digest_input += der(anchor.get());
+  for (const auto& crl : b.crls) digest_input += crl_der(crl.get());
+  out->trust_digest = sha256_hex(digest_input);
+
+  out->server = make_context(b, policy, true, out->trust_digest.substr(0, SSL_MAX_SID_CTX_LENGTH));
+  out->client = make_context(b, policy, false, {});
+
+  out->identity = extract_identity(b.leaf.get()).display();
+  out->serial_hex = serial_hex(b.leaf.get());
+  out->not_before = to_time_t(X509_get0_notBefore(b.leaf.get()));
+  out->not_after = to_time_t(X509_get0_notAfter(b.leaf.get()));
+  for (const auto& anchor : b.trust) {
+    const std::time_t t = to_time_t(X509_get0_notAfter(anchor.get()));
+    if (out->trust_not_after == 0 || t < out->trust_not_after) out->trust_not_after = t;
+  }
+  out->leaf = std::move(b.leaf);
+  out->trust = std::move(b.trust);
+  out->source = b.source;
+  return out;
+}
+
+std::string session_context_id(const TlsContexts& contexts, const std::string& listener,
+                               const config::PeerPolicy& policy) {
+  std::string input = contexts.trust_digest + "|" + listener + "|" + (policy.any ? "any" : "");
+  for (const auto* list : {&policy.spiffe_ids, &policy.trust_domains, &policy.dns_names,
+                           &policy.common_names}) {
+    for (const auto& s : *list) input += "|" + s;
+    input += ";";
+  }
+  return sha256_hex(input).substr(0, SSL_MAX_SID_CTX_LENGTH);
+}
+
+}  // namespace mtls::certs

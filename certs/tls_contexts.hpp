@@ -1,0 +1,44 @@
+#pragma once
+// The immutable TLS state every worker shares: one server SSL_CTX (inbound listeners) and one
+// client SSL_CTX (outbound listeners), built from a validated bundle and the TLS policy.
+// Immutable after make_tls_contexts() returns: workers create SSLs from it concurrently, which
+// OpenSSL allows. A connection keeps its shared_ptr, so a context outlives its SSLs.
+
+#include <ctime>
+#include <memory>
+#include <string>
+
+#include "certs/certificate_bundle.hpp"
+#include "config/config.hpp"
+
+namespace mtls::certs {
+
+struct TlsContexts {
+  SslCtxPtr server;
+  SslCtxPtr client;
+  // What is being served, for /certs, logs and metrics.
+  X509Ptr leaf;
+  std::vector<X509Ptr> trust;
+  std::string source;
+  std::string identity;          // PeerIdentity::display() of our leaf
+  std::string serial_hex;
+  std::time_t not_before = 0;
+  std::time_t not_after = 0;
+  std::time_t trust_not_after = 0;  // earliest expiry among the anchors
+  // SHA-256 over trust anchors, CRLs and TLS policy. Sessions are bound to it (with the listener)
+  // through session_id_context, so a trust or CRL change invalidates every session.
+  std::string trust_digest;
+};
+
+// Validates the bundle, then builds both contexts. Throws std::runtime_error naming the bundle's
+// origin on any failure; nothing is half-built.
+std::shared_ptr<const TlsContexts> make_tls_contexts(CertificateBundle bundle,
+                                                     const config::TlsConfig& policy);
+
+// The session_id_context of a listener's SSLs: H(trust_digest, listener, policy), so a session
+// from one listener (or from before a trust change) never resumes on another. Computed once per
+// listener and contexts (a hash), applied per connection with SSL_set_session_id_context.
+std::string session_context_id(const TlsContexts& contexts, const std::string& listener,
+                               const config::PeerPolicy& policy);
+
+}  // namespace mtls::certs

@@ -1,0 +1,48 @@
+#include <openssl/err.h>
+
+#include <stdexcept>
+
+#include "certs/certificate_bundle.hpp"
+
+namespace mtls::certs {
+namespace {
+
+struct StackFree {
+  void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }
+};
+using StackPtr = std::unique_ptr<STACK_OF(X509), StackFree>;
+using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpenSslDeleter<X509_STORE_CTX_free>>;
+
+[[noreturn]] void fail(const CertificateBundle& b, const std::string& why) {
+  throw std::runtime_error(b.origin + ": " + why);
+}
+
+}  // namespace
+
+void validate_bundle(const CertificateBundle& b) {
+  if (!b.leaf) fail(b, "no certificate");
+  if (!b.key) fail(b, "no private key");
+  if (b.trust.empty()) fail(b, "no trust anchors (trust.ca_bundle)");
+  ERR_clear_error();
+  if (X509_check_private_key(b.leaf.get(), b.key.get()) != 1) {
+    ERR_clear_error();
+    fail(b, "private key does not match the certificate");
+  }
+  if (X509_cmp_current_time(X509_get0_notBefore(b.leaf.get())) > 0) fail(b, "certificate is not yet valid");
+  if (X509_cmp_current_time(X509_get0_notAfter(b.leaf.get())) < 0) fail(b, "certificate has expired");
+
+  X509StorePtr store(X509_STORE_new());
+  for (const auto& anchor : b.trust) X509_STORE_add_cert(store.get(), anchor.get());
+  StackPtr untrusted(sk_X509_new_null());
+  for (const auto& c : b.chain) sk_X509_push(untrusted.get(), c.get());
+  StoreCtxPtr ctx(X509_STORE_CTX_new());
+  X509_STORE_CTX_init(ctx.get(), store.get(), b.leaf.get(), untrusted.get());
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const int err = X509_STORE_CTX_get_error(ctx.get());
+    ERR_clear_error();
+    fail(b, std::string("certificate does not chain to the trust bundle: ") +
+                X509_verify_cert_error_string(err));
+  }
+}
+
+}  // namespace mtls::certs

@@ -1,0 +1,110 @@
+// load_file and load_string: YAML text to a validated Config, or one Error with every issue.
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/schema.hpp"
+
+namespace mtls::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Config and its files move together: relative paths are relative to the config's directory.
+void resolve_paths(Config& config, const std::string& base_dir) {
+  if (base_dir.empty() || base_dir == ".") return;  // relative to "." is relative to the cwd already
+  const auto resolve = [&](std::string& path) {
+    if (!path.empty() && fs::path(path).is_relative()) path = (fs::path(base_dir) / path).string();
+  };
+  IdentityConfig& identity = config.identity;
+  for (std::string* path : {&identity.file.cert, &identity.file.key,
+                            &identity.file.key_passphrase_file, &identity.local_ca.dir,
+                            &identity.local_ca.key_passphrase_file, &config.trust.ca_bundle,
+                            &config.trust.crl}) {
+    resolve(*path);
+  }
+}
+
+// An unquoted "[::1]:9901" is a YAML flow list followed by junk: the syntax error alone does
+// not say what to do.
+std::string syntax_hint(std::string_view yaml, int line) {
+  std::size_t start = 0;
+  for (int i = 0; i < line && start != std::string_view::npos; ++i) {
+    start = yaml.find('\n', start);
+    if (start != std::string_view::npos) ++start;
+  }
+  if (start == std::string_view::npos) return "";
+  static const std::regex kBareIpv6(R"((:|-)\s*\[[0-9A-Fa-f:.%]*:[0-9A-Fa-f:.%]*\]:[0-9])");
+  const std::string text(yaml.substr(start, yaml.find('\n', start) - start));
+  if (!std::regex_search(text, kBareIpv6)) return "";
+  return "; quote IPv6 addresses, like listen: \"[::1]:9901\"";
+}
+
+void read_document(std::string_view yaml, const std::string& base_dir, detail::Diagnostics& diag,
+                   Config& config) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(yaml));
+  } catch (const YAML::Exception& e) {  // yaml-cpp reports syntax only by throwing
+    diag.add(detail::position_of(e.mark), "",
+             "invalid YAML: " + e.msg + syntax_hint(yaml, e.mark.line));
+    return;
+  }
+  if (documents.empty() || documents[0].IsNull()) {
+    diag.add({1, 1}, "", "empty config; expected a map of settings (identity, inbound, ...)");
+    return;
+  }
+  if (!documents[0].IsMap()) {
+    diag.add({1, 1}, "", "expected a map of settings at the top level, got a " +
+                             std::string(documents[0].IsSequence() ? "list" : "scalar"));
+    return;
+  }
+  if (documents.size() > 1) {
+    diag.add(detail::position_of(documents[1].Mark()), "",
+             "a second YAML document; a config file holds one");
+  }
+  detail::read_config(documents[0], diag, config);
+  resolve_paths(config, base_dir);
+  detail::validate(config, diag);
+}
+
+Config load(std::string_view yaml, const std::string& name, const std::string& base_dir,
+            const std::string& path) {
+  detail::Diagnostics diag(name);
+  Config config;
+  config.path = path;
+  read_document(yaml, base_dir, diag, config);
+  if (!diag.empty()) throw Error(diag.take());
+  return config;
+}
+
+[[noreturn]] void fail_file(const std::string& path, std::string message) {
+  throw Error({Issue{path, 0, 0, "", std::move(message)}});
+}
+
+}  // namespace
+
+Config load_file(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) fail_file(path, "is a directory, not a config file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail_file(path, std::string("cannot open: ") + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) fail_file(path, std::string("cannot read: ") + std::strerror(errno));
+  const std::string dir = fs::path(path).parent_path().string();
+  return load(text.str(), path, dir.empty() ? "." : dir, path);
+}
+
+Config load_string(std::string_view yaml, const std::string& name, const std::string& base_dir) {
+  return load(yaml, name, base_dir, "");
+}
+
+}  // namespace mtls::config

@@ -1,0 +1,67 @@
+// The top level of the schema and its small sections (admin, trust, tls, limits, metrics).
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "config/schema.hpp"
+
+namespace mtls::config::detail {
+namespace {
+
+void read_tls(const MapReader& top, TlsConfig& out) {
+  const MapReader tls(top.diag(), top.get("tls"), {"min_version", "cipher_suites",
+                                                   "session_resumption"});
+  // TLS 1.0 and 1.1 are deprecated (RFC 8996): not even offered as a choice.
+  tls.read("min_version", out.min_version, Need::optional, [](std::string_view v, std::string& why) {
+    if (v == "1.2" || v == "1.3") return true;
+    why = "unsupported version \"" + std::string(v) + "\"; expected \"1.2\" or \"1.3\"";
+    return false;
+  });
+  tls.read("cipher_suites", out.cipher_suites);  // OpenSSL judges the list when building contexts
+  tls.read("session_resumption", out.session_resumption);
+}
+
+void read_limits(const MapReader& top, Limits& out) {
+  const MapReader limits(top.diag(), top.get("limits"),
+                         {"handshake_timeout", "connect_timeout", "idle_timeout", "drain_delay",
+                          "drain_timeout", "max_connections"});
+  limits.read("handshake_timeout", out.handshake_timeout, false);
+  limits.read("connect_timeout", out.connect_timeout, false);
+  limits.read("idle_timeout", out.idle_timeout, false);
+  limits.read("drain_delay", out.drain_delay, true);  // 0: stop accepting at once (tests, dev)
+  limits.read("drain_timeout", out.drain_timeout, false);
+  limits.read_integer("max_connections", out.max_connections, 1,
+                      std::numeric_limits<std::uint32_t>::max());
+}
+
+}  // namespace
+
+std::string_view source_name(IdentitySource source) {
+  switch (source) {
+    case IdentitySource::file: return "file";
+    case IdentitySource::local_ca: return "local_ca";
+    case IdentitySource::acm: return "acm";
+  }
+  return "?";
+}
+
+void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
+  const MapReader top(diag, Field{root, "", {1, 1}},
+                      {"admin", "workers", "identity", "trust", "tls", "inbound", "outbound",
+                       "limits", "metrics"});
+  const MapReader admin(diag, top.get("admin"), {"listen"});
+  admin.read("listen", out.admin.listen, 0, Need::optional);
+  top.read_integer("workers", out.workers, 0, 256);
+  read_identity(top, out.identity);
+  const MapReader trust(diag, top.get("trust"), {"ca_bundle", "crl"});
+  trust.read("ca_bundle", out.trust.ca_bundle);  // required unless local_ca: validate.cpp
+  trust.read("crl", out.trust.crl);
+  read_tls(top, out.tls);
+  read_listeners(top, out);
+  read_limits(top, out.limits);
+  const MapReader metrics(diag, top.get("metrics"), {"max_peer_labels"});
+  metrics.read_integer("max_peer_labels", out.metrics.max_peer_labels, 0, 100000);
+}
+
+}  // namespace mtls::config::detail

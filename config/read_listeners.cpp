@@ -1,0 +1,97 @@
+// inbound: and outbound: lists. Every list item becomes a listener, valid or not, so that
+// config.inbound[i] and the path "inbound[i]" name the same thing for validate.cpp.
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "config/names.hpp"
+#include "config/schema.hpp"
+
+namespace mtls::config::detail {
+namespace {
+
+void read_protocol(const MapReader& listener, Protocol& out) {
+  const std::optional<Field> f = listener.get("protocol");
+  std::string text;
+  if (!f || !read_string(listener.diag(), *f, text)) return;
+  if (text == "tcp") {
+    out = Protocol::tcp;
+  } else if (text == "http") {
+    out = Protocol::http;
+  } else {
+    listener.diag().add(f->at, f->path, "unknown protocol \"" + text + "\"; expected tcp or http");
+  }
+}
+
+// A peer's SPIFFE ID; a bare trust domain is most likely meant for trust_domains.
+bool check_peer_spiffe_id(std::string_view id, std::string& why) {
+  if (check_spiffe_id(id, why)) return true;
+  constexpr std::string_view kScheme = "spiffe://";
+  const std::string_view domain = id.substr(std::min(id.size(), kScheme.size()));
+  std::string unused;
+  if (id.starts_with(kScheme) && check_trust_domain(domain, unused)) {
+    why = "\"" + std::string(id) + "\" has no path; to accept the whole trust domain use " +
+          "trust_domains: [" + std::string(domain) + "]";
+  }
+  return false;
+}
+
+// An empty or absent-but-written (null) policy is read as empty; validate.cpp explains why that
+// is refused. Only a missing key is reported here.
+void read_policy(const MapReader& listener, std::string_view key, PeerPolicy& out) {
+  if (!listener.has(key)) {
+    listener.require(key);
+    return;
+  }
+  Diagnostics& diag = listener.diag();
+  const MapReader policy(diag, listener.get(key),
+                         {"any", "spiffe_ids", "trust_domains", "dns_names", "common_names"});
+  policy.read("any", out.any);
+  read_strings(diag, policy.get("spiffe_ids"), out.spiffe_ids, check_peer_spiffe_id);
+  read_strings(diag, policy.get("trust_domains"), out.trust_domains, check_trust_domain);
+  read_strings(diag, policy.get("dns_names"), out.dns_names);  // matched as written: no syntax
+  read_strings(diag, policy.get("common_names"), out.common_names);
+}
+
+template <typename Listener>
+void read_common(const MapReader& listener, Listener& out) {
+  listener.read("name", out.name, Need::required, check_listener_name);
+  listener.read("listen", out.listen, 0, Need::required);  // port 0: ephemeral, for tests
+  listener.read("forward", out.forward, 1, Need::required);
+  read_protocol(listener, out.protocol);
+}
+
+bool check_server_name(std::string_view name, std::string& why) {
+  if (is_ip_literal(name)) {
+    why = "\"" + std::string(name) + "\" is an IP address; SNI carries only DNS names";
+    return false;
+  }
+  return check_host_name(name, why);
+}
+
+}  // namespace
+
+void read_listeners(const MapReader& top, Config& out) {
+  Diagnostics& diag = top.diag();
+  if (const std::optional<Field> list = top.get("inbound")) {
+    for (const Field& item : read_list(diag, *list)) {
+      const MapReader listener(diag, item, {"name", "listen", "forward", "protocol", "allow"});
+      InboundListener& in = out.inbound.emplace_back();
+      read_common(listener, in);
+      read_policy(listener, "allow", in.allow);
+    }
+  }
+  if (const std::optional<Field> list = top.get("outbound")) {
+    for (const Field& item : read_list(diag, *list)) {
+      const MapReader listener(diag, item, {"name", "listen", "forward", "server_name",
+                                            "protocol", "expect"});
+      OutboundListener& outbound = out.outbound.emplace_back();
+      read_common(listener, outbound);
+      listener.read("server_name", outbound.server_name, Need::optional, check_server_name);
+      read_policy(listener, "expect", outbound.expect);
+    }
+  }
+}
+
+}  // namespace mtls::config::detail

@@ -1,0 +1,147 @@
+// Rules that span fields. They run after reading, on the typed config, and point at the fields
+// through Diagnostics::where(); a field that already has an issue is skipped, so one mistake is
+// reported once.
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/names.hpp"
+#include "config/schema.hpp"
+
+namespace mtls::config::detail {
+namespace {
+
+bool before(Position a, Position b) { return std::pair(a.line, a.column) < std::pair(b.line, b.column); }
+
+void check_passphrases(const IdentityConfig& identity, Diagnostics& diag) {
+  const auto check = [&](const std::string& section, const std::string& file,
+                         const std::string& env) {
+    if (file.empty() || env.empty()) return;
+    const std::string field = section + ".key_passphrase_env";
+    diag.add(diag.where(field), field,
+             "set key_passphrase_file or key_passphrase_env, not both");
+  };
+  check("identity.file", identity.file.key_passphrase_file, identity.file.key_passphrase_env);
+  check("identity.local_ca", identity.local_ca.key_passphrase_file,
+        identity.local_ca.key_passphrase_env);
+}
+
+void check_trust(const Config& config, Diagnostics& diag) {
+  // local_ca trusts its own CA certificate when no bundle is given.
+  if (config.identity.source == IdentitySource::local_ca || !config.trust.ca_bundle.empty()) return;
+  if (diag.has_issue("identity.source") || diag.has_issue("trust.ca_bundle")) return;
+  diag.add(diag.where("trust.ca_bundle"), "trust.ca_bundle",
+           "is required when source is " + std::string(source_name(config.identity.source)));
+}
+
+// A field and where it is written, to report a clash at the later of two places.
+struct Named {
+  std::string path;
+  Position at;
+};
+
+void check_listener_names(const Config& config, Diagnostics& diag) {
+  std::vector<std::pair<Named, std::string>> names;
+  const auto add = [&](const std::string& path, const std::string& name) {
+    if (!name.empty() && !diag.has_issue(path)) names.push_back({{path, diag.where(path)}, name});
+  };
+  for (std::size_t i = 0; i < config.inbound.size(); ++i) {
+    add(item_path("inbound", i) + ".name", config.inbound[i].name);
+  }
+  for (std::size_t i = 0; i < config.outbound.size(); ++i) {
+    add(item_path("outbound", i) + ".name", config.outbound[i].name);
+  }
+  std::stable_sort(names.begin(), names.end(),
+                   [](const auto& a, const auto& b) { return before(a.first.at, b.first.at); });
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    for (std::size_t i = 0; i < j; ++i) {
+      if (names[i].second != names[j].second) continue;
+      diag.add(names[j].first.at, names[j].first.path,
+               "duplicate listener name \"" + names[j].second + "\"; " + names[i].first.path +
+                   " has it already (names are metric labels, unique across inbound and outbound)");
+      break;
+    }
+  }
+}
+
+void check_policy(const PeerPolicy& policy, const std::string& path, std::string_view empty_message,
+                  Diagnostics& diag) {
+  if (diag.has_issue(path)) return;
+  std::string lists;
+  for (const auto& [name, list] :
+       {std::pair{"spiffe_ids", &policy.spiffe_ids}, std::pair{"trust_domains", &policy.trust_domains},
+        std::pair{"dns_names", &policy.dns_names}, std::pair{"common_names", &policy.common_names}}) {
+    if (list->empty()) continue;
+    lists += (lists.empty() ? "" : ", ") + std::string(name);
+  }
+  if (!policy.any && lists.empty()) diag.add(diag.where(path), path, std::string(empty_message));
+  if (policy.any && !lists.empty()) {
+    diag.add(diag.where(path), path,
+             "any: true together with " + lists + " is ambiguous; keep one or the other");
+  }
+}
+
+bool is_wildcard(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
+
+// Two listeners on one port would share it silently (SO_REUSEPORT) instead of failing to bind.
+void check_listen_overlaps(const Config& config, Diagnostics& diag) {
+  std::vector<std::pair<Named, HostPort>> addresses;
+  const auto add = [&](const std::string& path, const HostPort& address) {
+    if (address.port != 0 && !diag.has_issue(path)) {
+      addresses.push_back({{path, diag.where(path)}, address});
+    }
+  };
+  add("admin.listen", config.admin.listen);
+  for (std::size_t i = 0; i < config.inbound.size(); ++i) {
+    add(item_path("inbound", i) + ".listen", config.inbound[i].listen);
+  }
+  for (std::size_t i = 0; i < config.outbound.size(); ++i) {
+    add(item_path("outbound", i) + ".listen", config.outbound[i].listen);
+  }
+  std::stable_sort(addresses.begin(), addresses.end(),
+                   [](const auto& a, const auto& b) { return before(a.first.at, b.first.at); });
+  for (std::size_t j = 0; j < addresses.size(); ++j) {
+    const HostPort& b = addresses[j].second;
+    for (std::size_t i = 0; i < j; ++i) {
+      const HostPort& a = addresses[i].second;
+      if (a.port != b.port || !(a.host == b.host || is_wildcard(a.host) || is_wildcard(b.host))) {
+        continue;
+      }
+      diag.add(addresses[j].first.at, addresses[j].first.path,
+               b.to_string() + " overlaps " + addresses[i].first.path + " (" + a.to_string() +
+                   "); each listener needs its own port");
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+void validate(Config& config, Diagnostics& diag) {
+  check_passphrases(config.identity, diag);
+  check_trust(config, diag);
+  if (config.inbound.empty() && config.outbound.empty() && !diag.has_issue("inbound") &&
+      !diag.has_issue("outbound")) {
+    diag.add(diag.where("inbound"), "",
+             "no listeners; define at least one inbound or outbound listener");
+  }
+  check_listener_names(config, diag);
+  for (std::size_t i = 0; i < config.inbound.size(); ++i) {
+    check_policy(config.inbound[i].allow, item_path("inbound", i) + ".allow",
+                 "empty allow-list; set any: true to accept any peer of the trust domain", diag);
+  }
+  for (std::size_t i = 0; i < config.outbound.size(); ++i) {
+    OutboundListener& listener = config.outbound[i];
+    check_policy(listener.expect, item_path("outbound", i) + ".expect",
+                 "empty expect; set any: true to accept any server of the trust domain", diag);
+    // SNI defaults to the name we dial; an IP literal is not a name (RFC 6066 §3).
+    if (listener.server_name.empty() && !is_ip_literal(listener.forward.host)) {
+      listener.server_name = listener.forward.host;
+    }
+  }
+  check_listen_overlaps(config, diag);
+}
+
+}  // namespace mtls::config::detail

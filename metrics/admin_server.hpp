@@ -1,0 +1,38 @@
+#pragma once
+// The admin HTTP server (Boost.Beast, HTTP/1.1, plain text, loopback by default):
+//   GET /metrics  Prometheus text exposition
+//   GET /healthz  200 "ok" while the process runs
+//   GET /ready    200 "ready" or 503 with the reason (identity not loaded, draining, ...)
+//   GET /certs    JSON description of the identity and trust anchors
+// Runs on the control thread's io_context, never on a data-path worker, so it answers while the
+// data path is saturated. Beast stays out of this header (pimpl): it is costly to compile.
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace mtls::metrics {
+
+struct AdminHandlers {
+  std::function<std::string()> metrics;               // Prometheus text
+  std::function<bool(std::string& why)> ready;        // false + why: 503
+  std::function<std::string()> certs;                 // JSON
+};
+
+class AdminServer {
+ public:
+  // Binds at once (throws std::system_error naming the address on failure); serves after start().
+  AdminServer(boost::asio::io_context& io, const std::string& host, unsigned short port,
+              AdminHandlers handlers);
+  ~AdminServer();
+  void start();
+  void stop();  // closes the acceptor; in-flight requests finish
+  unsigned short port() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mtls::metrics

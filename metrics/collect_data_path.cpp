@@ -1,0 +1,95 @@
+// Metrics::collect_data_path: sums every worker's ListenerCounters into Prometheus families.
+// Runs at scrape time on the admin (control) thread; reads are relaxed loads of single-writer
+// counters, so a value may lag a concurrent event by one, never tear.
+#include "metrics/metrics.hpp"
+
+#include <limits>
+
+namespace mtls::metrics {
+namespace pm = prometheus;
+namespace {
+
+pm::ClientMetric labelled(const ListenerLabels& l, std::vector<pm::ClientMetric::Label> extra = {}) {
+  pm::ClientMetric m;
+  m.label = {{"direction", std::string(name(l.direction))}, {"listener", l.name}};
+  for (auto& e : extra) m.label.push_back(std::move(e));
+  return m;
+}
+
+template <class Get>
+double sum_over_workers(const std::deque<ListenerCounters>& all, std::size_t listeners,
+                        unsigned workers, std::size_t listener, Get get) {
+  double total = 0;
+  for (unsigned w = 0; w < workers; ++w) total += double(get(all[w * listeners + listener]));
+  return total;
+}
+
+}  // namespace
+
+std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
+  using T = pm::MetricType;
+  pm::MetricFamily handshakes{"mtls_handshakes_total", "TLS handshakes by result and reason", T::Counter, {}};
+  pm::MetricFamily duration{"mtls_handshake_duration_seconds", "TLS handshake duration", T::Histogram, {}};
+  pm::MetricFamily resumed{"mtls_handshakes_resumed_total", "Handshakes that resumed a session", T::Counter, {}};
+  pm::MetricFamily versions{"mtls_tls_version_total", "Successful handshakes by TLS version", T::Counter, {}};
+  pm::MetricFamily active{"mtls_connections_active", "Connections open now", T::Gauge, {}};
+  pm::MetricFamily total{"mtls_connections_total", "Connections accepted", T::Counter, {}};
+  pm::MetricFamily bytes{"mtls_bytes_total", "Bytes relayed, by the side they came from", T::Counter, {}};
+  pm::MetricFamily connect{"mtls_upstream_connect_failures_total", "Failed upstream connects by reason", T::Counter, {}};
+  pm::MetricFamily refused{"mtls_connections_refused_total", "Connections refused before any TLS by reason", T::Counter, {}};
+
+  const std::size_t n = listeners_.size();
+  for (std::size_t l = 0; l < n; ++l) {
+    const ListenerLabels& lab = listeners_[l];
+    auto sum = [&](auto get) { return sum_over_workers(counters_, n, workers_, l, get); };
+    auto add_counter = [&](pm::MetricFamily& f, double v, std::vector<pm::ClientMetric::Label> extra) {
+      pm::ClientMetric m = labelled(lab, std::move(extra));
+      m.counter.value = v;
+      f.metric.push_back(std::move(m));
+    };
+    for (std::size_t r = 0; r < kHandshakeReasons; ++r) {
+      const auto reason = static_cast<HandshakeReason>(r);
+      add_counter(handshakes, sum([r](const ListenerCounters& c) { return c.handshakes[r].value(); }),
+                  {{"result", reason == HandshakeReason::ok ? "success" : "failure"},
+                   {"reason", std::string(name(reason))}});
+    }
+    for (std::size_t v = 0; v < kTlsVersions; ++v)
+      add_counter(versions, sum([v](const ListenerCounters& c) { return c.tls_versions[v].value(); }),
+                  {{"version", std::string(name(static_cast<TlsVersion>(v)))}});
+    for (std::size_t r = 0; r < kConnectFailures; ++r)
+      add_counter(connect, sum([r](const ListenerCounters& c) { return c.connect_failures[r].value(); }),
+                  {{"reason", std::string(name(static_cast<ConnectFailure>(r)))}});
+    for (std::size_t r = 0; r < kRefusedReasons; ++r)
+      add_counter(refused, sum([r](const ListenerCounters& c) { return c.refused[r].value(); }),
+                  {{"reason", std::string(name(static_cast<RefusedReason>(r)))}});
+    for (std::size_t s = 0; s < 2; ++s)
+      add_counter(bytes, sum([s](const ListenerCounters& c) { return c.bytes[s].value(); }),
+                  {{"from", std::string(name(static_cast<Side>(s)))}});
+    add_counter(resumed, sum([](const ListenerCounters& c) { return c.resumed.value(); }), {});
+    add_counter(total, sum([](const ListenerCounters& c) { return c.connections.value(); }), {});
+
+    pm::ClientMetric gauge = labelled(lab);
+    gauge.gauge.value = sum([](const ListenerCounters& c) { return c.active.value(); });
+    active.metric.push_back(std::move(gauge));
+
+    pm::ClientMetric hist = labelled(lab);
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b <= kHandshakeBuckets.size(); ++b) {
+      cumulative += std::uint64_t(
+          sum([b](const ListenerCounters& c) { return c.handshake_seconds.buckets[b].value(); }));
+      const double bound = b < kHandshakeBuckets.size() ? kHandshakeBuckets[b]
+                                                        : std::numeric_limits<double>::infinity();
+      hist.histogram.bucket.push_back({cumulative, bound});
+    }
+    hist.histogram.sample_count = cumulative;
+    hist.histogram.sample_sum = sum([](const ListenerCounters& c) {
+      return c.handshake_seconds.sum.load(std::memory_order_relaxed);
+    });
+    duration.metric.push_back(std::move(hist));
+  }
+  return {std::move(handshakes), std::move(duration), std::move(resumed), std::move(versions),
+          std::move(active),     std::move(total),    std::move(bytes),   std::move(connect),
+          std::move(refused)};
+}
+
+}  // namespace mtls::metrics

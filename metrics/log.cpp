@@ -1,0 +1,144 @@
+#include "metrics/log.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace mtls::log {
+namespace {
+
+Level g_level = Level::info;
+Sink g_sink = nullptr;
+void* g_sink_context = nullptr;
+
+const char* level_name(Level level) {
+  switch (level) {
+    case Level::debug: return "debug";
+    case Level::info: return "info";
+    case Level::warn: return "warn";
+    case Level::error: return "error";
+  }
+  return "info";
+}
+
+std::string timestamp() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms.count()));
+  return buf;
+}
+
+void emit_line(std::string& line) {
+  if (g_sink) return g_sink(line, g_sink_context);
+  line.push_back('\n');
+  // One write per line: atomic for pipes up to PIPE_BUF and never interleaved within a line on
+  // regular files opened with O_APPEND; good enough for logs, and lock-free.
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) return;
+    p += n;
+    left -= size_t(n);
+  }
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+void set_level(Level level) { g_level = level; }
+bool enabled(Level level) { return level >= g_level; }
+void set_sink(Sink sink, void* context) {
+  g_sink = sink;
+  g_sink_context = context;
+}
+
+bool parse_level(std::string_view text, Level& out) {
+  for (Level l : {Level::debug, Level::info, Level::warn, Level::error}) {
+    if (text == level_name(l)) {
+      out = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+void write(Level level, std::string_view message) {
+  std::string line = timestamp();
+  line += ' ';
+  line += level_name(level);
+  line.append(6 - std::string_view(level_name(level)).size(), ' ');
+  line += message;
+  emit_line(line);
+}
+
+JsonLine::JsonLine(Level level, std::string_view event) : level_(level) {
+  if (!enabled(level_)) return;
+  text_ = "{\"ts\":\"" + timestamp() + "\",\"level\":\"" + level_name(level) + "\",\"event\":";
+  append_json_string(text_, event);
+}
+
+JsonLine& JsonLine::field(std::string_view key, std::string_view value) {
+  if (!enabled(level_)) return *this;
+  text_ += ',';
+  append_json_string(text_, key);
+  text_ += ':';
+  append_json_string(text_, value);
+  return *this;
+}
+
+JsonLine& JsonLine::field(std::string_view key, unsigned long long value) {
+  if (!enabled(level_)) return *this;
+  text_ += ',';
+  append_json_string(text_, key);
+  text_ += ':';
+  text_ += std::to_string(value);
+  return *this;
+}
+
+JsonLine& JsonLine::field(std::string_view key, double value) {
+  if (!enabled(level_)) return *this;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", value);
+  text_ += ',';
+  append_json_string(text_, key);
+  text_ += ':';
+  text_ += buf;
+  return *this;
+}
+
+void JsonLine::emit() {
+  if (!enabled(level_)) return;
+  text_ += '}';
+  emit_line(text_);
+}
+
+}  // namespace mtls::log

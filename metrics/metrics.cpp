@@ -1,0 +1,55 @@
+#include "metrics/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+namespace mtls::metrics {
+namespace pm = prometheus;
+
+Metrics::Metrics(std::vector<ListenerLabels> listeners, unsigned workers)
+    : listeners_(std::move(listeners)),
+      workers_(workers),
+      counters_(listeners_.size() * workers),
+      registry_(std::make_shared<pm::Registry>()),
+      expiry_(pm::BuildGauge()
+                  .Name("mtls_certificate_expiry_timestamp_seconds")
+                  .Help("Earliest not-after of the serving identity or of the trust anchors")
+                  .Register(*registry_)),
+      reloads_(pm::BuildCounter()
+                   .Name("mtls_certificate_reloads_total")
+                   .Help("Certificate and trust reloads by source and result")
+                   .Register(*registry_)),
+      last_reload_(pm::BuildGauge()
+                       .Name("mtls_certificate_last_reload_timestamp_seconds")
+                       .Help("Time of the last successful reload by source")
+                       .Register(*registry_)),
+      crl_next_update_(pm::BuildGauge()
+                           .Name("mtls_crl_next_update_timestamp_seconds")
+                           .Help("nextUpdate of each loaded CRL by issuer")
+                           .Register(*registry_)) {}
+
+ListenerCounters& Metrics::counters(unsigned worker, std::size_t listener) {
+  return counters_[worker * listeners_.size() + listener];
+}
+
+void Metrics::set_certificate_expiry(std::string_view kind, double unix_seconds) {
+  expiry_.Add({{"kind", std::string(kind)}}).Set(unix_seconds);
+}
+
+void Metrics::certificate_reload(std::string_view source, bool ok, double unix_seconds) {
+  reloads_.Add({{"source", std::string(source)}, {"result", ok ? "success" : "failure"}}).Increment();
+  if (ok) last_reload_.Add({{"source", std::string(source)}}).Set(unix_seconds);
+}
+
+void Metrics::set_crl_next_update(std::string_view issuer, double unix_seconds) {
+  crl_next_update_.Add({{"issuer", std::string(issuer)}}).Set(unix_seconds);
+}
+
+std::vector<pm::MetricFamily> Metrics::Collect() const {
+  std::vector<pm::MetricFamily> out = collect_data_path();
+  for (auto& f : registry_->Collect()) out.push_back(std::move(f));
+  return out;
+}
+
+std::string Metrics::serialize() const { return pm::TextSerializer().Serialize(Collect()); }
+
+}  // namespace mtls::metrics

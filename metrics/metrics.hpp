@@ -1,0 +1,62 @@
+#pragma once
+// Every metric family of mtls-sidecar (DESIGN.md §5) is declared here and in metrics.cpp.
+//
+// Data-path families are not prometheus-cpp objects: each worker bumps its own ListenerCounters
+// (single writer, see worker_counters.hpp) and Collect() sums them at scrape time, so a scrape
+// right after traffic is exact and no event pays for a lock. Control-plane families (certificate
+// expiry, reloads) change rarely and use prometheus-cpp's thread-safe Family/Gauge directly.
+//
+// Thread-safety: counters() is called once per worker at start; Collect()/serialize() from any
+// thread; the control-plane setters from the control thread.
+
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "metrics/worker_counters.hpp"
+
+namespace mtls::metrics {
+
+struct ListenerLabels {
+  Direction direction;
+  std::string name;
+};
+
+class Metrics : public prometheus::Collectable {
+ public:
+  Metrics(std::vector<ListenerLabels> listeners, unsigned workers);
+
+  // The counters worker `worker` writes for listener `listener` (index into the constructor list).
+  ListenerCounters& counters(unsigned worker, std::size_t listener);
+
+  // Control plane.
+  void set_certificate_expiry(std::string_view kind, double unix_seconds);  // identity | trust
+  void certificate_reload(std::string_view source, bool ok, double unix_seconds);
+  void set_crl_next_update(std::string_view issuer, double unix_seconds);
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+  // The Prometheus text exposition of everything (GET /metrics).
+  std::string serialize() const;
+
+ private:
+  std::vector<prometheus::MetricFamily> collect_data_path() const;
+
+  std::vector<ListenerLabels> listeners_;
+  unsigned workers_;
+  std::deque<ListenerCounters> counters_;  // [worker * listeners + listener]; deque: atomics don't move
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Gauge>& expiry_;
+  prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Family<prometheus::Gauge>& last_reload_;
+  prometheus::Family<prometheus::Gauge>& crl_next_update_;
+};
+
+}  // namespace mtls::metrics

@@ -1,0 +1,42 @@
+#pragma once
+// The small byte-stream interface the relay is written against (DESIGN.md §3 "Relay").
+//
+// Reactor style: operations are non-blocking and say what they are waiting for; the caller then
+// waits for socket readiness with async_wait(). Nothing is buffered by the stream itself, so an
+// idle connection holds no buffers: the relay takes a buffer only once data is readable.
+// Implemented by PlainStream (TCP) and TlsStream (OpenSSL reading the socket directly via
+// SSL_set_fd); a stream lives on one worker thread and is never shared across threads.
+
+#include <concepts>
+#include <cstddef>
+#include <functional>
+
+#include "proxy/net.hpp"
+
+namespace mtls::proxy {
+
+enum class IoStatus {
+  ok,          // `bytes` transferred (> 0), or the operation completed
+  want_read,   // wait for readable, then retry
+  want_write,  // wait for writable, then retry
+  eof,         // orderly end from the peer: FIN, or TLS close_notify
+  error,       // reset, protocol error, or the stream was closed; see error()
+};
+
+struct IoResult {
+  IoStatus status = IoStatus::ok;
+  std::size_t bytes = 0;
+};
+
+template <class S>
+concept ByteStream = requires(S s, const S cs, net::mutable_buffer in, net::const_buffer out,
+                              std::function<void(error_code)> handler) {
+  { s.read_some(in) } -> std::same_as<IoResult>;
+  { s.write_some(out) } -> std::same_as<IoResult>;
+  { s.shutdown_send() } -> std::same_as<IoResult>;  // FIN, or close_notify then FIN
+  { cs.has_buffered_input() } -> std::same_as<bool>;  // readable without touching the socket
+  s.async_wait(IoStatus::want_read, handler);         // handler(error_code)
+  s.close();                                          // idempotent; later calls fail with error
+};
+
+}  // namespace mtls::proxy

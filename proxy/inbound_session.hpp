@@ -1,0 +1,29 @@
+#pragma once
+// Inbound: a peer sidecar connects with mutual TLS; we verify its certificate and identity
+// (listener `allow`), connect to the local `forward` address in plaintext and relay.
+
+#include <optional>
+
+#include "proxy/plain_stream.hpp"
+#include "proxy/relay.hpp"
+#include "proxy/session.hpp"
+
+namespace mtls::proxy {
+
+class InboundSession final : public Session {
+ public:
+  InboundSession(Listener& listener, Worker& worker, tcp::socket socket);
+  void start() override;
+
+ private:
+  void on_handshake_ok() override;
+  void on_connected();
+  void close_streams() override;
+
+  certs::PeerCheck check_;
+  TlsStream downstream_;
+  PlainStream upstream_;
+  Relay<TlsStream, PlainStream> relay_;
+};
+
+}  // namespace mtls::proxy

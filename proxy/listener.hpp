@@ -1,0 +1,50 @@
+#pragma once
+// One worker's acceptor for one configured listener. Accepts, applies the per-worker share of
+// max_connections, sets socket options and hands the socket to a new session. On EMFILE/ENFILE/
+// ENOBUFS it backs off instead of re-arming at once (which spins a core at millions of errors/s).
+// Worker-thread only.
+
+#include <boost/asio/steady_timer.hpp>
+#include <string>
+
+#include "proxy/listener_spec.hpp"
+#include "proxy/upstream_connector.hpp"
+#include "proxy/worker.hpp"
+
+namespace mtls::proxy {
+
+class Listener {
+ public:
+  static constexpr std::chrono::milliseconds kAcceptBackoff{100};
+
+  // Binds with SO_REUSEPORT to spec.bound; throws std::system_error naming the listener.
+  Listener(Worker& worker, const ListenerSpec& spec, unsigned max_connections);
+  void start();
+  void stop();
+
+  const ListenerSpec& spec() const { return spec_; }
+  UpstreamConnector& connector() { return connector_; }
+  // The session_id_context for SSLs made from `contexts` (cached; recomputed after a reload).
+  const std::string& session_context(const std::shared_ptr<const certs::TlsContexts>& contexts);
+  void session_ended() { --active_; }
+
+ private:
+  void do_accept();
+  void on_accept(error_code ec, tcp::socket socket);
+
+  Worker& worker_;
+  const ListenerSpec& spec_;
+  metrics::ListenerCounters& counters_;
+  unsigned max_connections_;
+  unsigned active_ = 0;
+  tcp::acceptor acceptor_;
+  net::steady_timer backoff_;
+  UpstreamConnector connector_;
+  std::shared_ptr<const certs::TlsContexts> sid_contexts_;
+  std::string sid_;
+};
+
+// Keepalive and no-delay on both sides of every proxied connection.
+void tune_socket(tcp::socket& socket);
+
+}  // namespace mtls::proxy

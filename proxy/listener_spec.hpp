@@ -1,0 +1,25 @@
+#pragma once
+// What a configured listener is, in the form the data path needs it. Built once by Sidecar from
+// the config, then read-only and shared by every worker.
+
+#include <cstddef>
+#include <string>
+
+#include "config/config.hpp"
+#include "metrics/labels.hpp"
+#include "proxy/net.hpp"
+
+namespace mtls::proxy {
+
+struct ListenerSpec {
+  std::size_t index = 0;          // into Metrics' listener list
+  metrics::Direction direction = metrics::Direction::inbound;
+  std::string name;
+  tcp::endpoint bound;            // the address every worker's acceptor binds (port resolved)
+  config::HostPort forward;
+  std::string server_name;        // outbound SNI
+  config::PeerPolicy policy;      // inbound `allow` / outbound `expect`
+  config::Protocol protocol = config::Protocol::tcp;
+};
+
+}  // namespace mtls::proxy

@@ -1,0 +1,50 @@
+#include "proxy/outbound_session.hpp"
+
+#include "proxy/listener.hpp"
+
+namespace mtls::proxy {
+namespace {
+
+certs::SslPtr make_client_ssl(const certs::TlsContexts& contexts, const ListenerSpec& spec) {
+  certs::SslPtr ssl(SSL_new(contexts.client.get()));
+  SSL_set_connect_state(ssl.get());
+  if (!spec.server_name.empty()) SSL_set_tlsext_host_name(ssl.get(), spec.server_name.c_str());
+  return ssl;
+}
+
+}  // namespace
+
+OutboundSession::OutboundSession(Listener& listener, Worker& worker, tcp::socket socket)
+    : Session(listener, worker),
+      check_(listener.spec().policy),
+      downstream_(std::move(socket)),
+      upstream_(tcp::socket(worker.io()), make_client_ssl(*contexts_, listener.spec())),
+      relay_(downstream_, upstream_, worker.buffers()) {
+  check_.attach(upstream_.ssl());
+}
+
+void OutboundSession::start() {
+  enter(Phase::connect);
+  listener_.connector().async_connect(
+      upstream_.socket(), [self = shared_from_this(), this](std::optional<metrics::ConnectFailure> failure) {
+        if (failure) return fail_connect(*failure);
+        on_connected();
+      });
+}
+
+void OutboundSession::on_connected() {
+  tune_socket(upstream_.socket());
+  // The socket was opened by connect: bind the SSL to its descriptor now.
+  upstream_.attach_socket();
+  enter(Phase::handshake);
+  do_handshake(upstream_, check_);
+}
+
+void OutboundSession::on_handshake_ok() { start_relay(relay_); }
+
+void OutboundSession::close_streams() {
+  downstream_.close();
+  upstream_.close();
+}
+
+}  // namespace mtls::proxy

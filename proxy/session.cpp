@@ -1,0 +1,132 @@
+#include "proxy/session.hpp"
+
+#include "certs/handshake_reason.hpp"
+#include "metrics/log.hpp"
+#include "proxy/listener.hpp"
+
+namespace mtls::proxy {
+using metrics::HandshakeReason;
+
+Session::Session(Listener& listener, Worker& worker)
+    : listener_(listener),
+      worker_(worker),
+      counters_(worker.counters(listener.spec().index)),
+      contexts_(worker.contexts()),
+      started_(Clock::now()) {
+  counters_.connections.add();
+  counters_.active.add(1);
+}
+
+Session::~Session() {
+  counters_.active.add(-1);
+  listener_.session_ended();
+}
+
+void Session::enter(Phase phase) {
+  phase_ = phase;
+  phase_started_ = Clock::now();
+  const config::Limits& l = worker_.limits();
+  switch (phase) {
+    case Phase::connect: deadline_ = phase_started_ + l.connect_timeout; break;
+    case Phase::handshake: deadline_ = phase_started_ + l.handshake_timeout; break;
+    case Phase::relay: deadline_ = phase_started_ + l.idle_timeout; break;
+    case Phase::done: break;
+  }
+}
+
+void Session::on_tick(Clock::time_point now) {
+  if (phase_ == Phase::relay && active_since_tick_) {
+    active_since_tick_ = false;
+    deadline_ = now + worker_.limits().idle_timeout;  // idle counts from the last tick with traffic
+  }
+  if (phase_ != Phase::done && now >= deadline_) {
+    timed_out_ = true;
+    close_streams();  // pending waits complete with operation_aborted and see timed_out_
+  }
+}
+
+void Session::abort(const char* reason) {
+  if (finished_) return;
+  finish("error", reason);
+}
+
+void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
+  const IoResult r = tls.handshake();
+  if (r.status == IoStatus::want_read || r.status == IoStatus::want_write) {
+    return tls.async_wait(r.status, [self = shared_from_this(), &tls, &check](error_code ec) {
+      if (ec || self->finished_) {
+        if (self->timed_out_) {
+          self->counters_.handshake(HandshakeReason::timeout);
+          return self->finish("refused", "timeout", "handshake timed out");
+        }
+        return self->finish("error", "other", ec.message());
+      }
+      self->do_handshake(tls, check);
+    });
+  }
+  if (r.status == IoStatus::ok) {
+    const certs::Verdict& verdict = check.finish(tls.ssl());  // resumed sessions are checked here
+    peer_ = check.identity().display();
+    if (!verdict.allowed) {
+      counters_.handshake(verdict.reason == "bad_certificate" ? HandshakeReason::bad_certificate
+                                                              : HandshakeReason::identity_denied);
+      return finish("refused", verdict.reason, verdict.detail);
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - phase_started_).count();
+    counters_.handshake(HandshakeReason::ok);
+    counters_.handshake_seconds.observe(seconds);
+    if (SSL_session_reused(tls.ssl())) counters_.resumed.add();
+    record_tls(tls.ssl());
+    return on_handshake_ok();
+  }
+  const certs::HandshakeFailure failure = certs::classify_handshake_failure(
+      tls.ssl(), tls.openssl_error(), check, tls.transport_closed() || r.status == IoStatus::eof);
+  if (check.checked()) peer_ = check.identity().display();
+  counters_.handshake(failure.reason);
+  finish("refused", metrics::name(failure.reason), failure.detail);
+}
+
+void Session::record_tls(SSL* ssl) {
+  tls_version_ = SSL_get_version(ssl);
+  cipher_ = SSL_get_cipher_name(ssl);
+  const int version = SSL_version(ssl);
+  if (version == TLS1_3_VERSION) counters_.tls_versions[metrics::index(metrics::TlsVersion::tls1_3)].add();
+  if (version == TLS1_2_VERSION) counters_.tls_versions[metrics::index(metrics::TlsVersion::tls1_2)].add();
+}
+
+void Session::fail_connect(metrics::ConnectFailure reason) {
+  if (timed_out_) reason = metrics::ConnectFailure::timeout;
+  counters_.connect_failures[metrics::index(reason)].add();
+  finish("error", std::string("upstream_") + std::string(metrics::name(reason)),
+         "cannot connect to " + listener_.spec().forward.to_string());
+}
+
+void Session::relay_ended(bool failed) {
+  if (timed_out_) return finish("error", "timeout", "idle timeout");
+  if (failed) return finish("error", "reset", "a side ended with an error");
+  finish("ok", "ok");
+}
+
+void Session::finish(std::string_view result, std::string_view reason, std::string_view detail) {
+  if (finished_) return;
+  finished_ = true;
+  phase_ = Phase::done;
+  close_streams();
+  const auto& spec = listener_.spec();
+  const log::Level level = result == "ok" ? log::Level::info : log::Level::warn;
+  log::JsonLine(level, "connection_end")
+      .field("listener", spec.name)
+      .field("direction", metrics::name(spec.direction))
+      .field("peer", peer_)
+      .field("result", result)
+      .field("reason", reason)
+      .field("detail", detail)
+      .field("tls_version", tls_version_)
+      .field("cipher", cipher_)
+      .field("bytes_from_downstream", (unsigned long long)bytes_from_downstream_)
+      .field("bytes_from_upstream", (unsigned long long)bytes_from_upstream_)
+      .field("duration_s", std::chrono::duration<double>(Clock::now() - started_).count())
+      .emit();
+}
+
+}  // namespace mtls::proxy

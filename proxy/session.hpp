@@ -1,0 +1,84 @@
+#pragma once
+// What inbound and outbound sessions share: accounting (active gauge, connection counters),
+// the TLS handshake steps and their metrics, timeouts, and the one JSON log line at the end.
+// A session lives on one worker; pending handlers own it through shared_from_this(), the
+// worker's session list links it without owning it (auto-unlinked on destruction).
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "certs/peer_check.hpp"
+#include "metrics/worker_counters.hpp"
+#include "proxy/relay.hpp"
+#include "proxy/tls_stream.hpp"
+#include "proxy/worker.hpp"
+
+namespace mtls::proxy {
+
+class Listener;
+
+class Session : public std::enable_shared_from_this<Session>, public SessionLink {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Session(Listener& listener, Worker& worker);
+  virtual ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  virtual void start() = 0;
+  // From the worker's tick: enforce handshake/connect/idle deadlines.
+  void on_tick(Clock::time_point now) override;
+  // Close at once (worker stop, drain deadline).
+  void abort(const char* reason) override;
+
+ protected:
+  enum class Phase { connect, handshake, relay, done };
+
+  void enter(Phase phase);
+  void touch() { active_since_tick_ = true; }
+  // Steps `tls` until the handshake completes, then calls on_handshake_ok(); failures end the session.
+  void do_handshake(TlsStream& tls, certs::PeerCheck& check);
+  virtual void on_handshake_ok() = 0;
+  virtual void close_streams() = 0;
+  // Ends the session: closes streams, logs one line. `reason` uses DESIGN.md's label values.
+  void finish(std::string_view result, std::string_view reason, std::string_view detail = {});
+  void fail_connect(metrics::ConnectFailure reason);
+
+  template <ByteStream Down, ByteStream Up>
+  void start_relay(Relay<Down, Up>& relay) {
+    enter(Phase::relay);
+    relay.start(
+        shared_from_this(),
+        [this](metrics::Side side, std::size_t n) {
+          counters_.bytes[metrics::index(side)].add(n);
+          (side == metrics::Side::downstream ? bytes_from_downstream_ : bytes_from_upstream_) += n;
+          touch();
+        },
+        [this](bool failed) { relay_ended(failed); });
+  }
+  void relay_ended(bool failed);
+  void record_tls(SSL* ssl);
+
+  Listener& listener_;
+  Worker& worker_;
+  metrics::ListenerCounters& counters_;
+  std::shared_ptr<const certs::TlsContexts> contexts_;  // declared before any stream: outlives SSLs
+  std::string peer_ = "-";
+  std::string tls_version_ = "-";
+  std::string cipher_ = "-";
+  std::uint64_t bytes_from_downstream_ = 0;
+  std::uint64_t bytes_from_upstream_ = 0;
+  bool timed_out_ = false;
+
+ private:
+  Phase phase_ = Phase::connect;
+  Clock::time_point started_;
+  Clock::time_point phase_started_;
+  Clock::time_point deadline_;
+  bool active_since_tick_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace mtls::proxy

@@ -1,0 +1,214 @@
+#include "proxy/sidecar.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <future>
+
+#include "certs/describe.hpp"
+#include "metrics/log.hpp"
+
+namespace mtls::proxy {
+namespace {
+
+std::vector<metrics::ListenerLabels> labels_of(const config::Config& c) {
+  std::vector<metrics::ListenerLabels> out;
+  for (const auto& l : c.inbound) out.push_back({metrics::Direction::inbound, l.name});
+  for (const auto& l : c.outbound) out.push_back({metrics::Direction::outbound, l.name});
+  return out;
+}
+
+tcp::endpoint resolve_listen(const config::HostPort& hp) {
+  error_code ec;
+  const auto address = net::ip::make_address(hp.host, ec);
+  if (!ec) return {address, hp.port};
+  net::io_context io;
+  tcp::resolver resolver(io);
+  const auto results = resolver.resolve(hp.host, std::to_string(hp.port), ec);
+  if (ec || results.empty()) throw std::runtime_error("cannot resolve listen address " + hp.to_string());
+  return *results.begin();
+}
+
+// Binds once without SO_REUSEPORT: a port held by anyone else (a stale sidecar, another test)
+// fails here with EADDRINUSE instead of silently sharing traffic with it. Returns the bound
+// endpoint, which resolves port 0 to a concrete port for every worker's acceptor.
+tcp::endpoint probe_bind(const std::string& name, const tcp::endpoint& endpoint) {
+  net::io_context io;
+  tcp::acceptor probe(io);
+  error_code ec;
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) probe.bind(endpoint, ec);
+  if (ec) {
+    throw std::system_error(ec, "listener " + name + " on " + endpoint.address().to_string() + ":" +
+                                    std::to_string(endpoint.port()));
+  }
+  return probe.local_endpoint();
+}
+
+double now_seconds() { return double(std::time(nullptr)); }
+
+}  // namespace
+
+Sidecar::Sidecar(config::Config config, SidecarOptions options)
+    : config_(std::move(config)),
+      options_(options),
+      worker_count_(config_.workers ? config_.workers
+                                    : std::max(1u, std::thread::hardware_concurrency())),
+      metrics_(std::make_unique<metrics::Metrics>(labels_of(config_), worker_count_)) {
+  source_ = certs::make_source(config_);
+  store_ = std::make_unique<certs::TlsContextStore>(
+      config_.tls, [this](std::shared_ptr<const certs::TlsContexts> fresh) {
+        for (auto& w : workers_) w->post_contexts(fresh);
+        std::lock_guard lock(mutex_);
+        contexts_ = std::move(fresh);
+      });
+}
+
+Sidecar::~Sidecar() { stop(); }
+
+void Sidecar::start() {
+  const certs::ReloadResult first = store_->reload(*source_);
+  record_reload(first);
+  if (!first.ok) throw std::runtime_error("identity: " + first.reason);
+  const auto contexts = store_->current();
+  log::info("identity " + contexts->identity + " serial " + contexts->serial_hex + " from " +
+            source_->name());
+
+  bind_listeners();
+  if (options_.admin) start_admin();
+  control_work_ = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(
+      control_.get_executor());
+  if (options_.handle_signals) watch_signals();
+  for (auto& w : workers_) w->start();
+  control_thread_ = std::thread([this] { control_.run(); });
+  started_ = true;
+}
+
+void Sidecar::bind_listeners() {
+  const unsigned limit = config_.limits.max_connections;
+  // max_connections is per listener; SO_REUSEPORT spreads connections evenly, so each worker
+  // enforces its share and no counter is shared between threads.
+  const unsigned share = (limit + worker_count_ - 1) / worker_count_;
+  std::size_t index = 0;
+  for (const auto& l : config_.inbound) {
+    specs_.push_back({index++, metrics::Direction::inbound, l.name,
+                      probe_bind(l.name, resolve_listen(l.listen)), l.forward, "", l.allow, l.protocol});
+  }
+  for (const auto& l : config_.outbound) {
+    specs_.push_back({index++, metrics::Direction::outbound, l.name,
+                      probe_bind(l.name, resolve_listen(l.listen)), l.forward, l.server_name,
+                      l.expect, l.protocol});
+  }
+  for (unsigned i = 0; i < worker_count_; ++i) {
+    workers_.push_back(
+        std::make_unique<Worker>(i, config_.limits, share, *metrics_, store_->current()));
+    for (const auto& spec : specs_) workers_.back()->add_listener(spec);
+  }
+  for (const auto& spec : specs_) {
+    log::info(std::string("listening ") + std::string(metrics::name(spec.direction)) + " " +
+              spec.name + " on " + spec.bound.address().to_string() + ":" +
+              std::to_string(spec.bound.port()) + " -> " + spec.forward.to_string() + " (" +
+              std::to_string(worker_count_) + " workers)");
+  }
+}
+
+void Sidecar::start_admin() {
+  metrics::AdminHandlers handlers;
+  handlers.metrics = [this] { return metrics_->serialize(); };
+  handlers.ready = [this](std::string& why) { return ready(why); };
+  handlers.certs = [this] { return describe_certs(); };
+  admin_ = std::make_unique<metrics::AdminServer>(control_, config_.admin.listen.host,
+                                                  config_.admin.listen.port, std::move(handlers));
+  admin_->start();
+  log::info("admin on " + config_.admin.listen.host + ":" + std::to_string(admin_->port()) +
+            " (/metrics /healthz /ready /certs)");
+}
+
+void Sidecar::watch_signals() {
+  if (!signals_) signals_.emplace(control_, SIGINT, SIGTERM, SIGHUP);
+  signals_->async_wait([this](error_code ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      log::info("SIGHUP: reloading certificates and trust");
+      record_reload(store_->reload(*source_));
+      return watch_signals();
+    }
+    log::info(std::string(signo == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopping");
+    request_stop();
+  });
+}
+
+void Sidecar::record_reload(const certs::ReloadResult& result) {
+  metrics_->certificate_reload(source_->name(), result.ok, now_seconds());
+  if (!result.ok) {
+    log::error("certificate reload failed, the previous identity keeps serving: " + result.reason);
+    return;
+  }
+  const auto c = store_->current();
+  metrics_->set_certificate_expiry("identity", double(c->not_after));
+  metrics_->set_certificate_expiry("trust", double(c->trust_not_after));
+}
+
+certs::ReloadResult Sidecar::reload() {
+  std::promise<certs::ReloadResult> done;
+  auto result = done.get_future();
+  net::post(control_, [this, &done] {
+    const certs::ReloadResult r = store_->reload(*source_);
+    record_reload(r);
+    done.set_value(r);
+  });
+  return result.get();
+}
+
+void Sidecar::request_stop() {
+  if (stopping_.exchange(true)) return;
+  for (auto& w : workers_) w->post_stop();
+  net::post(control_, [this] {
+    if (admin_) admin_->stop();
+    if (signals_) signals_->cancel();
+    control_work_.reset();
+    control_.stop();
+  });
+  std::lock_guard lock(mutex_);
+  stopped_ = true;
+  stopped_cv_.notify_all();
+}
+
+void Sidecar::wait() {
+  std::unique_lock lock(mutex_);
+  stopped_cv_.wait(lock, [this] { return stopped_; });
+}
+
+void Sidecar::stop() {
+  if (!started_) return;
+  request_stop();
+  for (auto& w : workers_) w->join();
+  if (control_thread_.joinable()) control_thread_.join();
+  started_ = false;
+}
+
+std::uint16_t Sidecar::port(std::string_view listener) const {
+  for (const auto& s : specs_)
+    if (s.name == listener) return s.bound.port();
+  throw std::invalid_argument("no listener named " + std::string(listener));
+}
+
+std::uint16_t Sidecar::admin_port() const { return admin_ ? admin_->port() : 0; }
+
+std::shared_ptr<const certs::TlsContexts> Sidecar::contexts() const {
+  std::lock_guard lock(mutex_);
+  return contexts_;
+}
+
+bool Sidecar::ready(std::string& why) const {
+  const auto c = contexts();
+  if (!c) return why = "identity not loaded", false;
+  if (stopping_) return why = "draining", false;
+  if (std::time(nullptr) > c->not_after) return why = "identity certificate expired", false;
+  return true;
+}
+
+std::string Sidecar::describe_certs() const {
+  return certs::describe_json(store_->current().get(), store_->last_result(), store_->last_attempt());
+}
+
+}  // namespace mtls::proxy

@@ -1,0 +1,88 @@
+#pragma once
+// One running mtls-sidecar: workers (data path), a control thread (signals, admin server,
+// certificate reloads) and the wiring between them (DESIGN.md §1, §3). Used by `run`, by the
+// in-process demo and by the integration tests, so all three exercise the same code.
+//
+// Thread-safety: start()/stop()/wait() from one owning thread; reload(), request_stop() and the
+// accessors from any thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include <boost/asio/signal_set.hpp>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "certs/certificate_source.hpp"
+#include "certs/tls_context_store.hpp"
+#include "config/config.hpp"
+#include "metrics/admin_server.hpp"
+#include "metrics/metrics.hpp"
+#include "proxy/listener_spec.hpp"
+#include "proxy/worker.hpp"
+
+namespace mtls::proxy {
+
+struct SidecarOptions {
+  bool handle_signals = false;  // SIGTERM/SIGINT stop, SIGHUP reloads (the `run` command)
+  bool admin = true;            // tests may run many sidecars without admin ports
+};
+
+class Sidecar {
+ public:
+  explicit Sidecar(config::Config config, SidecarOptions options = {});
+  ~Sidecar();
+  Sidecar(const Sidecar&) = delete;
+  Sidecar& operator=(const Sidecar&) = delete;
+
+  // Loads the identity, binds every listener and the admin port, starts the threads.
+  // Throws std::exception with a one-line message on any failure (EADDRINUSE names the listener).
+  void start();
+  void wait();          // until stopped (signal or request_stop)
+  void request_stop();  // stop accepting, close connections, end wait()
+  void stop();          // request_stop() + join every thread
+
+  // Reload identity and trust now, on the control thread; returns its result.
+  certs::ReloadResult reload();
+
+  std::uint16_t port(std::string_view listener) const;  // bound port (listen port 0 = ephemeral)
+  std::uint16_t admin_port() const;
+  metrics::Metrics& metrics() { return *metrics_; }
+  std::shared_ptr<const certs::TlsContexts> contexts() const;
+  bool ready(std::string& why) const;
+
+ private:
+  void bind_listeners();
+  void start_admin();
+  void watch_signals();
+  void record_reload(const certs::ReloadResult& result);
+  std::string describe_certs() const;
+
+  config::Config config_;
+  SidecarOptions options_;
+  unsigned worker_count_;
+  std::unique_ptr<metrics::Metrics> metrics_;
+  std::unique_ptr<certs::CertificateSource> source_;
+  std::unique_ptr<certs::TlsContextStore> store_;
+  std::vector<ListenerSpec> specs_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  net::io_context control_{1};
+  std::unique_ptr<metrics::AdminServer> admin_;
+  std::optional<net::signal_set> signals_;  // control thread only
+  std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> control_work_;
+  std::thread control_thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> started_{false};
+
+  mutable std::mutex mutex_;  // guards stopped_ for wait(); contexts_ for readers off-thread
+  std::condition_variable stopped_cv_;
+  bool stopped_ = false;
+  std::shared_ptr<const certs::TlsContexts> contexts_;
+};
+
+}  // namespace mtls::proxy

@@ -1,0 +1,97 @@
+#include "proxy/tls_stream.hpp"
+
+#include <openssl/err.h>
+
+#include <cerrno>
+
+namespace mtls::proxy {
+
+TlsStream::TlsStream(tcp::socket socket, certs::SslPtr ssl)
+    : socket_(std::move(socket)), ssl_(std::move(ssl)) {
+  if (socket_.is_open()) attach_socket();
+}
+
+void TlsStream::attach_socket() {
+  error_code ignored;
+  socket_.non_blocking(true, ignored);
+  SSL_set_fd(ssl_.get(), socket_.native_handle());
+}
+
+// Turns an SSL_* return value into an IoResult. The error queue is cleared before every call
+// (below) and drained here, so nothing is left to be blamed on another connection of this worker.
+IoResult TlsStream::result(int ret, std::size_t bytes) {
+  if (ret > 0) return {IoStatus::ok, bytes};
+  const int err = SSL_get_error(ssl_.get(), ret);
+  switch (err) {
+    case SSL_ERROR_WANT_READ: return {IoStatus::want_read, 0};
+    case SSL_ERROR_WANT_WRITE: return {IoStatus::want_write, 0};
+    case SSL_ERROR_ZERO_RETURN: return {IoStatus::eof, 0};  // close_notify
+    case SSL_ERROR_SYSCALL: {
+      const int e = errno;
+      ERR_clear_error();
+      transport_closed_ = true;
+      if (e == 0) return {IoStatus::eof, 0};  // FIN without close_notify (common)
+      error_ = error_code(e, boost::system::system_category());
+      return {IoStatus::error, 0};
+    }
+    default: {
+      openssl_error_ = ERR_peek_last_error();
+      ERR_clear_error();
+      // OpenSSL 3 reports a FIN without close_notify as an SSL error; for a relay that is an
+      // orderly end (STYLE.md "stream_truncated"), during a handshake the caller sees error.
+      if (ERR_GET_LIB(openssl_error_) == ERR_LIB_SSL &&
+          ERR_GET_REASON(openssl_error_) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        transport_closed_ = true;
+        if (SSL_is_init_finished(ssl_.get())) return {IoStatus::eof, 0};
+      }
+      error_ = net::error::make_error_code(net::error::connection_aborted);
+      return {IoStatus::error, 0};
+    }
+  }
+}
+
+IoResult TlsStream::handshake() {
+  if (closed_) return {IoStatus::error, 0};
+  ERR_clear_error();
+  return result(SSL_do_handshake(ssl_.get()), 0);
+}
+
+IoResult TlsStream::read_some(net::mutable_buffer b) {
+  if (closed_) return {IoStatus::error, 0};
+  ERR_clear_error();
+  std::size_t n = 0;
+  const int ret = SSL_read_ex(ssl_.get(), b.data(), b.size(), &n);
+  return result(ret, n);
+}
+
+IoResult TlsStream::write_some(net::const_buffer b) {
+  if (closed_) return {IoStatus::error, 0};
+  ERR_clear_error();
+  std::size_t n = 0;
+  const int ret = SSL_write_ex(ssl_.get(), b.data(), b.size(), &n);
+  return result(ret, n);
+}
+
+// close_notify, then FIN. SSL_shutdown returns 0 once our close_notify is out (the peer's is
+// still to come: this is a half-close, SSL_read keeps working) and 1 if theirs already arrived.
+IoResult TlsStream::shutdown_send() {
+  if (closed_) return {IoStatus::error, 0};
+  ERR_clear_error();
+  const int ret = SSL_shutdown(ssl_.get());
+  if (ret < 0) {
+    const IoResult r = result(ret, 0);
+    if (r.status == IoStatus::want_read || r.status == IoStatus::want_write) return r;
+  }
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  return {IoStatus::ok, 0};
+}
+
+void TlsStream::close() {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  socket_.close(ignored);
+}
+
+}  // namespace mtls::proxy

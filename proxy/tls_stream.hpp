@@ -1,0 +1,60 @@
+#pragma once
+// ByteStream over TLS where OpenSSL reads and writes the socket itself (SSL_set_fd) and Asio only
+// waits for readiness. Unlike asio::ssl::stream (two ~17 KiB buffers and a BIO pair per
+// connection, DESIGN.md "Memory per connection"), this holds nothing of its own, and with
+// SSL_MODE_RELEASE_BUFFERS OpenSSL frees its record buffers while the connection is idle.
+//
+// Once close() has run, no SSL call touches the file descriptor again: the number may already
+// belong to another connection.
+
+#include <memory>
+
+#include "certs/openssl_ptr.hpp"
+#include "proxy/byte_stream.hpp"
+
+namespace mtls::proxy {
+
+class TlsStream {
+ public:
+  // Takes ownership of `ssl`; binds it to the socket's descriptor if the socket is open.
+  TlsStream(tcp::socket socket, certs::SslPtr ssl);
+  // For a socket opened later (by connect): binds the SSL to its descriptor.
+  void attach_socket();
+
+  tcp::socket& socket() { return socket_; }
+  SSL* ssl() const { return ssl_.get(); }
+
+  // One handshake step (server or client, as the SSL was set up); ok when complete.
+  IoResult handshake();
+
+  IoResult read_some(net::mutable_buffer b);
+  IoResult write_some(net::const_buffer b);
+  IoResult shutdown_send();
+  bool has_buffered_input() const { return !closed_ && SSL_has_pending(ssl_.get()) == 1; }
+
+  template <class Handler>
+  void async_wait(IoStatus want, Handler&& handler) {
+    socket_.async_wait(want == IoStatus::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
+                       std::forward<Handler>(handler));
+  }
+  void close();
+
+  // Why the last operation failed: the OpenSSL error (0 if none) and whether the transport ended.
+  unsigned long openssl_error() const { return openssl_error_; }
+  bool transport_closed() const { return transport_closed_; }
+  const error_code& error() const { return error_; }
+
+ private:
+  IoResult result(int ret, std::size_t bytes);
+
+  tcp::socket socket_;
+  certs::SslPtr ssl_;
+  bool closed_ = false;
+  bool transport_closed_ = false;
+  unsigned long openssl_error_ = 0;
+  error_code error_;
+};
+
+static_assert(ByteStream<TlsStream>);
+
+}  // namespace mtls::proxy
