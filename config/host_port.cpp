@@ -37,7 +37,8 @@ bool is_ipv4_literal(std::string_view host) {
 
 bool is_ipv6_literal(std::string_view host) {
   const std::string_view address = host.substr(0, host.find('%'));
-  if (address.size() != host.size() && address.size() + 1 == host.size()) return false;  // "fe80::1%"
+  if (address.size() != host.size() && address.size() + 1 == host.size())
+    return false;  // "fe80::1%"
   in6_addr addr{};
   return inet_pton(AF_INET6, std::string(address).c_str(), &addr) == 1;
 }

@@ -29,6 +29,7 @@ std::string Issue::to_string() const {
   return text + message;
 }
 
-Error::Error(std::vector<Issue> issues) : std::runtime_error(join(issues)), issues_(std::move(issues)) {}
+Error::Error(std::vector<Issue> issues)
+    : std::runtime_error(join(issues)), issues_(std::move(issues)) {}
 
 }  // namespace mtls::config

@@ -19,15 +19,16 @@ namespace fs = std::filesystem;
 
 // Config and its files move together: relative paths are relative to the config's directory.
 void resolve_paths(Config& config, const std::string& base_dir) {
-  if (base_dir.empty() || base_dir == ".") return;  // relative to "." is relative to the cwd already
+  if (base_dir.empty() || base_dir == ".")
+    return;  // relative to "." is relative to the cwd already
   const auto resolve = [&](std::string& path) {
     if (!path.empty() && fs::path(path).is_relative()) path = (fs::path(base_dir) / path).string();
   };
   IdentityConfig& identity = config.identity;
-  for (std::string* path : {&identity.file.cert, &identity.file.key,
-                            &identity.file.key_passphrase_file, &identity.local_ca.dir,
-                            &identity.local_ca.key_passphrase_file, &config.trust.ca_bundle,
-                            &config.trust.crl}) {
+  for (std::string* path :
+       {&identity.file.cert, &identity.file.key, &identity.file.key_passphrase_file,
+        &identity.local_ca.dir, &identity.local_ca.key_passphrase_file, &config.trust.ca_bundle,
+        &config.trust.crl}) {
     resolve(*path);
   }
 }
@@ -62,8 +63,9 @@ void read_document(std::string_view yaml, const std::string& base_dir, detail::D
     return;
   }
   if (!documents[0].IsMap()) {
-    diag.add({1, 1}, "", "expected a map of settings at the top level, got a " +
-                             std::string(documents[0].IsSequence() ? "list" : "scalar"));
+    diag.add({1, 1}, "",
+             "expected a map of settings at the top level, got a " +
+                 std::string(documents[0].IsSequence() ? "list" : "scalar"));
     return;
   }
   if (documents.size() > 1) {

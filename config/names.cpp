@@ -1,10 +1,10 @@
 // Syntax of the names a config holds. Checked at load so a typo fails `check-config` instead of
 // becoming a listener that silently refuses every peer.
 
+#include "config/names.hpp"
+
 #include <string>
 #include <string_view>
-
-#include "config/names.hpp"
 
 namespace mtls::config::detail {
 namespace {
@@ -21,7 +21,8 @@ bool is_path_char(char c) { return is_alnum(c) || c == '.' || c == '-' || c == '
 bool check_domain_chars(std::string_view domain, std::string_view subject, std::string& why) {
   for (char c : domain) {
     if (!is_domain_char(c)) {
-      why = std::string(subject) + ": a trust domain may contain only lowercase letters, digits, "
+      why = std::string(subject) +
+            ": a trust domain may contain only lowercase letters, digits, "
             "'.', '-' and '_'";
       return false;
     }
@@ -34,7 +35,8 @@ bool check_domain_chars(std::string_view domain, std::string_view subject, std::
 bool check_listener_name(std::string_view name, std::string& why) {
   for (char c : name) {
     if (!is_alnum(c) && c != '_' && c != '.' && c != '-') {
-      why = quoted(name) + " may contain only letters, digits, '_', '.' and '-' (it is a metric label)";
+      why = quoted(name) +
+            " may contain only letters, digits, '_', '.' and '-' (it is a metric label)";
       return false;
     }
   }
@@ -110,7 +112,8 @@ bool check_acm_arn(std::string_view arn, std::string& why) {
   const std::size_t partition_end = arn.find(':', 4);
   if (!arn.starts_with("arn:") || partition_end == std::string_view::npos ||
       arn.substr(partition_end, 5) != ":acm:") {
-    why = quoted(arn) + " is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)";
+    why =
+        quoted(arn) + " is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)";
     return false;
   }
   return true;

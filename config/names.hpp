@@ -19,8 +19,8 @@ inline bool is_ip_literal(std::string_view host) {
 // taken as a mistyped IPv4 address.
 bool check_host_name(std::string_view name, std::string& why);
 
-bool check_listener_name(std::string_view name, std::string& why);  // it becomes a metric label
-bool check_spiffe_id(std::string_view id, std::string& why);        // spiffe://domain/path
+bool check_listener_name(std::string_view name, std::string& why);   // it becomes a metric label
+bool check_spiffe_id(std::string_view id, std::string& why);         // spiffe://domain/path
 bool check_trust_domain(std::string_view domain, std::string& why);  // demo.local, no scheme
 bool check_env_name(std::string_view name, std::string& why);
 bool check_acm_arn(std::string_view arn, std::string& why);

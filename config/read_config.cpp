@@ -10,14 +10,18 @@ namespace mtls::config::detail {
 namespace {
 
 void read_tls(const MapReader& top, TlsConfig& out) {
-  const MapReader tls(top.diag(), top.get("tls"), {"min_version", "cipher_suites",
-                                                   "session_resumption"});
+  const MapReader tls(top.diag(), top.get("tls"),
+                      {"min_version", "cipher_suites", "session_resumption"});
   // TLS 1.0 and 1.1 are deprecated (RFC 8996): not even offered as a choice.
-  tls.read("min_version", out.min_version, Need::optional, [](std::string_view v, std::string& why) {
-    if (v == "1.2" || v == "1.3") return true;
-    why = "unsupported version \"" + std::string(v) + "\"; expected \"1.2\" or \"1.3\"";
-    return false;
-  });
+  std::string version;
+  if (auto f = tls.get("min_version"); f && read_string(top.diag(), *f, version)) {
+    if (version == "1.2" || version == "1.3") {
+      out.min_version = version;
+    } else {
+      top.diag().add(f->at, f->path,
+                     "unsupported version \"" + version + "\"; expected \"1.2\" or \"1.3\"");
+    }
+  }
   tls.read("cipher_suites", out.cipher_suites);  // OpenSSL judges the list when building contexts
   tls.read("session_resumption", out.session_resumption);
 }
@@ -39,17 +43,20 @@ void read_limits(const MapReader& top, Limits& out) {
 
 std::string_view source_name(IdentitySource source) {
   switch (source) {
-    case IdentitySource::file: return "file";
-    case IdentitySource::local_ca: return "local_ca";
-    case IdentitySource::acm: return "acm";
+    case IdentitySource::file:
+      return "file";
+    case IdentitySource::local_ca:
+      return "local_ca";
+    case IdentitySource::acm:
+      return "acm";
   }
   return "?";
 }
 
 void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
-  const MapReader top(diag, Field{root, "", {1, 1}},
-                      {"admin", "workers", "identity", "trust", "tls", "inbound", "outbound",
-                       "limits", "metrics"});
+  const MapReader top(
+      diag, Field{root, "", {1, 1}},
+      {"admin", "workers", "identity", "trust", "tls", "inbound", "outbound", "limits", "metrics"});
   const MapReader admin(diag, top.get("admin"), {"listen"});
   admin.read("listen", out.admin.listen, 0, Need::optional);
   top.read_integer("workers", out.workers, 0, 256);

@@ -29,9 +29,9 @@ std::optional<Field> section(const MapReader& identity, IdentitySource source, b
 }
 
 void read_file(const MapReader& identity, bool chosen, FileIdentity& out) {
-  const MapReader file(identity.diag(), section(identity, IdentitySource::file, chosen),
-                       {"cert", "key", "key_passphrase_file", "key_passphrase_env",
-                        "poll_interval"});
+  const MapReader file(
+      identity.diag(), section(identity, IdentitySource::file, chosen),
+      {"cert", "key", "key_passphrase_file", "key_passphrase_env", "poll_interval"});
   const Need need = chosen ? Need::required : Need::optional;
   file.read("cert", out.cert, need);
   file.read("key", out.key, need);
@@ -41,9 +41,9 @@ void read_file(const MapReader& identity, bool chosen, FileIdentity& out) {
 }
 
 void read_local_ca(const MapReader& identity, bool chosen, LocalCaIdentity& out) {
-  const MapReader ca(identity.diag(), section(identity, IdentitySource::local_ca, chosen),
-                     {"dir", "spiffe_id", "dns_names", "ttl", "key_passphrase_file",
-                      "key_passphrase_env"});
+  const MapReader ca(
+      identity.diag(), section(identity, IdentitySource::local_ca, chosen),
+      {"dir", "spiffe_id", "dns_names", "ttl", "key_passphrase_file", "key_passphrase_env"});
   const Need need = chosen ? Need::required : Need::optional;
   ca.read("dir", out.dir, need);
   ca.read("spiffe_id", out.spiffe_id, need, check_spiffe_id);

@@ -13,15 +13,12 @@
 namespace mtls::config::detail {
 namespace {
 
-bool before(Position a, Position b) { return std::pair(a.line, a.column) < std::pair(b.line, b.column); }
-
 void check_passphrases(const IdentityConfig& identity, Diagnostics& diag) {
   const auto check = [&](const std::string& section, const std::string& file,
                          const std::string& env) {
     if (file.empty() || env.empty()) return;
     const std::string field = section + ".key_passphrase_env";
-    diag.add(diag.where(field), field,
-             "set key_passphrase_file or key_passphrase_env, not both");
+    diag.add(diag.where(field), field, "set key_passphrase_file or key_passphrase_env, not both");
   };
   check("identity.file", identity.file.key_passphrase_file, identity.file.key_passphrase_env);
   check("identity.local_ca", identity.local_ca.key_passphrase_file,
@@ -36,43 +33,66 @@ void check_trust(const Config& config, Diagnostics& diag) {
            "is required when source is " + std::string(source_name(config.identity.source)));
 }
 
-// A field and where it is written, to report a clash at the later of two places.
-struct Named {
+// A listener field's value and where it is written.
+template <typename T>
+struct Placed {
   std::string path;
   Position at;
+  T value;
 };
 
-void check_listener_names(const Config& config, Diagnostics& diag) {
-  std::vector<std::pair<Named, std::string>> names;
-  const auto add = [&](const std::string& path, const std::string& name) {
-    if (!name.empty() && !diag.has_issue(path)) names.push_back({{path, diag.where(path)}, name});
+// `field` of every listener whose field has no issue yet.
+template <typename T>
+std::vector<Placed<T>> collect(const Config& config, const Diagnostics& diag,
+                               std::string_view field, T InboundListener::*in,
+                               T OutboundListener::*out) {
+  std::vector<Placed<T>> placed;
+  const auto add = [&](std::string path, const T& value) {
+    if (!diag.has_issue(path)) placed.push_back({path, diag.where(path), value});
   };
   for (std::size_t i = 0; i < config.inbound.size(); ++i) {
-    add(item_path("inbound", i) + ".name", config.inbound[i].name);
+    add(item_path("inbound", i) + "." + std::string(field), config.inbound[i].*in);
   }
   for (std::size_t i = 0; i < config.outbound.size(); ++i) {
-    add(item_path("outbound", i) + ".name", config.outbound[i].name);
+    add(item_path("outbound", i) + "." + std::string(field), config.outbound[i].*out);
   }
-  std::stable_sort(names.begin(), names.end(),
-                   [](const auto& a, const auto& b) { return before(a.first.at, b.first.at); });
-  for (std::size_t j = 0; j < names.size(); ++j) {
+  return placed;
+}
+
+// Reports each entry that clashes with an earlier one, at the later of the two in the file.
+template <typename T, typename Clash, typename Message>
+void report_clashes(std::vector<Placed<T>> placed, Diagnostics& diag, Clash clash,
+                    Message message) {
+  std::stable_sort(placed.begin(), placed.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.at.line, a.at.column) < std::pair(b.at.line, b.at.column);
+  });
+  for (std::size_t j = 0; j < placed.size(); ++j) {
     for (std::size_t i = 0; i < j; ++i) {
-      if (names[i].second != names[j].second) continue;
-      diag.add(names[j].first.at, names[j].first.path,
-               "duplicate listener name \"" + names[j].second + "\"; " + names[i].first.path +
-                   " has it already (names are metric labels, unique across inbound and outbound)");
+      if (!clash(placed[i].value, placed[j].value)) continue;
+      diag.add(placed[j].at, placed[j].path, message(placed[i], placed[j]));
       break;
     }
   }
+}
+
+void check_listener_names(const Config& config, Diagnostics& diag) {
+  report_clashes(
+      collect(config, diag, "name", &InboundListener::name, &OutboundListener::name), diag,
+      [](const std::string& a, const std::string& b) { return !a.empty() && a == b; },
+      [](const auto& first, const auto& second) {
+        return "duplicate listener name \"" + second.value + "\"; " + first.path +
+               " has it already (names are metric labels, unique across inbound and outbound)";
+      });
 }
 
 void check_policy(const PeerPolicy& policy, const std::string& path, std::string_view empty_message,
                   Diagnostics& diag) {
   if (diag.has_issue(path)) return;
   std::string lists;
-  for (const auto& [name, list] :
-       {std::pair{"spiffe_ids", &policy.spiffe_ids}, std::pair{"trust_domains", &policy.trust_domains},
-        std::pair{"dns_names", &policy.dns_names}, std::pair{"common_names", &policy.common_names}}) {
+  for (const auto& [name, list] : {std::pair{"spiffe_ids", &policy.spiffe_ids},
+                                   std::pair{"trust_domains", &policy.trust_domains},
+                                   std::pair{"dns_names", &policy.dns_names},
+                                   std::pair{"common_names", &policy.common_names}}) {
     if (list->empty()) continue;
     lists += (lists.empty() ? "" : ", ") + std::string(name);
   }
@@ -87,34 +107,21 @@ bool is_wildcard(const std::string& host) { return host == "0.0.0.0" || host == 
 
 // Two listeners on one port would share it silently (SO_REUSEPORT) instead of failing to bind.
 void check_listen_overlaps(const Config& config, Diagnostics& diag) {
-  std::vector<std::pair<Named, HostPort>> addresses;
-  const auto add = [&](const std::string& path, const HostPort& address) {
-    if (address.port != 0 && !diag.has_issue(path)) {
-      addresses.push_back({{path, diag.where(path)}, address});
-    }
-  };
-  add("admin.listen", config.admin.listen);
-  for (std::size_t i = 0; i < config.inbound.size(); ++i) {
-    add(item_path("inbound", i) + ".listen", config.inbound[i].listen);
+  std::vector<Placed<HostPort>> addresses =
+      collect(config, diag, "listen", &InboundListener::listen, &OutboundListener::listen);
+  if (!diag.has_issue("admin.listen")) {
+    addresses.push_back({"admin.listen", diag.where("admin.listen"), config.admin.listen});
   }
-  for (std::size_t i = 0; i < config.outbound.size(); ++i) {
-    add(item_path("outbound", i) + ".listen", config.outbound[i].listen);
-  }
-  std::stable_sort(addresses.begin(), addresses.end(),
-                   [](const auto& a, const auto& b) { return before(a.first.at, b.first.at); });
-  for (std::size_t j = 0; j < addresses.size(); ++j) {
-    const HostPort& b = addresses[j].second;
-    for (std::size_t i = 0; i < j; ++i) {
-      const HostPort& a = addresses[i].second;
-      if (a.port != b.port || !(a.host == b.host || is_wildcard(a.host) || is_wildcard(b.host))) {
-        continue;
-      }
-      diag.add(addresses[j].first.at, addresses[j].first.path,
-               b.to_string() + " overlaps " + addresses[i].first.path + " (" + a.to_string() +
-                   "); each listener needs its own port");
-      break;
-    }
-  }
+  report_clashes(
+      std::move(addresses), diag,
+      [](const HostPort& a, const HostPort& b) {
+        return a.port != 0 && a.port == b.port &&
+               (a.host == b.host || is_wildcard(a.host) || is_wildcard(b.host));
+      },
+      [](const auto& first, const auto& second) {
+        return second.value.to_string() + " overlaps " + first.path + " (" +
+               first.value.to_string() + "); each listener needs its own port";
+      });
 }
 
 }  // namespace

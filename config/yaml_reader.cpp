@@ -14,19 +14,17 @@ namespace {
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
     case YAML::NodeType::Scalar: {
       const std::string& text = node.Scalar();
       return "\"" + (text.size() > 40 ? text.substr(0, 40) + "..." : text) + "\"";
     }
-    default: return "null";
+    default:
+      return "null";
   }
-}
-
-std::string_view parent_of(std::string_view field) {
-  const std::size_t cut = field.find_last_of(".[");
-  return cut == std::string_view::npos ? std::string_view{} : field.substr(0, cut);
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -61,8 +59,8 @@ std::string suggestion(std::string_view key, std::initializer_list<std::string_v
 bool scalar_text(Diagnostics& diag, const Field& field, std::string_view expected,
                  std::string& out) {
   if (!field.node.IsScalar()) {
-    diag.add(field.at, field.path, "expected " + std::string(expected) + ", got " +
-                                       describe(field.node));
+    diag.add(field.at, field.path,
+             "expected " + std::string(expected) + ", got " + describe(field.node));
     return false;
   }
   out = field.node.Scalar();
@@ -74,51 +72,6 @@ bool scalar_text(Diagnostics& diag, const Field& field, std::string_view expecte
 Position position_of(const YAML::Mark& mark) {
   if (mark.is_null()) return {1, 1};
   return {mark.line + 1, mark.column + 1};
-}
-
-std::string child_path(std::string_view parent, std::string_view key) {
-  if (parent.empty()) return std::string(key);
-  return std::string(parent) + "." + std::string(key);
-}
-
-std::string item_path(std::string_view parent, std::size_t index) {
-  return std::string(parent) + "[" + std::to_string(index) + "]";
-}
-
-void Diagnostics::add(Position at, std::string field, std::string message) {
-  issues_.push_back({file_, at.line, at.column, std::move(field), std::move(message)});
-}
-
-void Diagnostics::record_key(const std::string& field, Position at) { keys_.emplace(field, at); }
-void Diagnostics::record_map(const std::string& field, Position at) { maps_.emplace(field, at); }
-
-Position Diagnostics::where(std::string_view field) const {
-  if (auto it = keys_.find(field); it != keys_.end()) return it->second;
-  do {
-    field = parent_of(field);
-    if (auto it = maps_.find(field); it != maps_.end()) return it->second;
-  } while (!field.empty());
-  return {1, 1};
-}
-
-bool Diagnostics::has_issue(std::string_view field) const {
-  // "a" holds "a.b" and "a[0]"; "" holds everything.
-  const auto holds = [](std::string_view outer, std::string_view inner) {
-    if (outer.empty() || outer == inner) return true;
-    return inner.size() > outer.size() && inner.starts_with(outer) &&
-           (inner[outer.size()] == '.' || inner[outer.size()] == '[');
-  };
-  return std::any_of(issues_.begin(), issues_.end(), [&](const Issue& issue) {
-    // An issue about the whole file (no field) says nothing about any one field.
-    return holds(field, issue.field) || (!issue.field.empty() && holds(issue.field, field));
-  });
-}
-
-std::vector<Issue> Diagnostics::take() {
-  std::stable_sort(issues_.begin(), issues_.end(), [](const Issue& a, const Issue& b) {
-    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-  });
-  return std::move(issues_);
 }
 
 bool read_string(Diagnostics& diag, const Field& field, std::string& out) {
@@ -166,9 +119,8 @@ std::vector<Field> read_list(Diagnostics& diag, const Field& field) {
     diag.add(field.at, field.path, "expected a list, got " + describe(field.node));
     return items;
   }
-  for (std::size_t i = 0; i < field.node.size(); ++i) {
-    const YAML::Node item = field.node[i];
-    items.push_back({item, item_path(field.path, i), position_of(item.Mark())});
+  for (const YAML::Node& item : field.node) {
+    items.push_back({item, item_path(field.path, items.size()), position_of(item.Mark())});
     diag.record_key(items.back().path, items.back().at);
   }
   return items;
@@ -218,7 +170,9 @@ MapReader::MapReader(Diagnostics& diag, const std::optional<Field>& field,
     }
     entries_.push_back({key, it->second, at});
     diag.record_key(path, at);
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
+    if (key == "<<") {  // yaml-cpp 0.7 reads a merge key as a plain key named "<<"
+      diag.add(at, path, "merge keys are not supported; write the keys out");
+    } else if (std::find(known.begin(), known.end(), key) == known.end()) {
       diag.add(at, path, "unknown key" + suggestion(key, known));
     }
   }
@@ -282,8 +236,7 @@ void MapReader::read(std::string_view key, Duration& out, bool allow_zero) const
   }
 }
 
-void MapReader::read(std::string_view key, HostPort& out, std::uint16_t min_port,
-                     Need need) const {
+void MapReader::read(std::string_view key, HostPort& out, std::uint16_t min_port, Need need) const {
   const std::optional<Field> f = need == Need::required ? require(key) : get(key);
   std::string text;
   std::string why;
@@ -292,9 +245,9 @@ void MapReader::read(std::string_view key, HostPort& out, std::uint16_t min_port
   if (!parse_host_port(text, value, why)) {
     diag_->add(f->at, f->path, why);
   } else if (value.port < min_port) {
-    diag_->add(f->at, f->path, "port " + std::to_string(value.port) +
-                                   " is not allowed here; expected " + std::to_string(min_port) +
-                                   "..65535");
+    diag_->add(f->at, f->path,
+               "port " + std::to_string(value.port) + " is not allowed here; expected " +
+                   std::to_string(min_port) + "..65535");
   } else {
     out = std::move(value);
   }

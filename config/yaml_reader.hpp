@@ -9,48 +9,17 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/diagnostics.hpp"
 
 namespace mtls::config::detail {
 
-struct Position {
-  int line = 0;  // 1-based; 0: no position (the file as a whole)
-  int column = 0;
-};
 Position position_of(const YAML::Mark& mark);  // yaml-cpp counts from 0
-
-std::string child_path(std::string_view parent, std::string_view key);  // "a" + "b" = "a.b"
-std::string item_path(std::string_view parent, std::size_t index);     // "a[3]"
-
-// The issues of one file, and where each field was written, so rules spanning several fields
-// (validate.cpp) can point at the right place after the tree is gone.
-class Diagnostics {
- public:
-  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
-
-  void add(Position at, std::string field, std::string message);
-  void record_key(const std::string& field, Position at);  // where `field` is written
-  void record_map(const std::string& field, Position at);  // where the map `field` starts
-  // Where `field` is written; for a field that is not, the map that should hold it.
-  Position where(std::string_view field) const;
-  // True when `field`, anything under it or the map or list holding it has an issue: rules
-  // over it would only add noise to what is already reported.
-  bool has_issue(std::string_view field) const;
-  bool empty() const { return issues_.empty(); }
-  std::vector<Issue> take();  // ordered by position
-
- private:
-  std::string file_;
-  std::vector<Issue> issues_;
-  std::map<std::string, Position, std::less<>> keys_;
-  std::map<std::string, Position, std::less<>> maps_;
-};
 
 // A value in the document and the place to blame for it.
 struct Field {
@@ -95,7 +64,8 @@ class MapReader {
   template <typename Int>
   void read_integer(std::string_view key, Int& out, std::uint64_t min, std::uint64_t max) const {
     std::uint64_t value = 0;
-    if (auto f = get(key); f && read_uint(*diag_, *f, min, max, value)) out = static_cast<Int>(value);
+    if (auto f = get(key); f && read_uint(*diag_, *f, min, max, value))
+      out = static_cast<Int>(value);
   }
 
  private:
@@ -109,7 +79,7 @@ class MapReader {
   Diagnostics* diag_;
   std::string path_;
   Position map_at_;
-  bool is_map_ = false;  // false: absent or not a map, already reported
+  bool is_map_ = false;         // false: absent or not a map, already reported
   std::vector<Entry> entries_;  // first occurrence of each key, as yaml-cpp's lookup would pick
 };
 

@@ -87,9 +87,9 @@ identity:
     FAIL() << "loaded";
   } catch (const config::Error& e) {
     EXPECT_EQ(std::string(e.what()),
-              given + ":1:1: trust.ca_bundle: is required when source is file\n" +
-              given + ":1:1: no listeners; define at least one inbound or outbound listener\n" +
-              given + ":5:3: identity.colour: unknown key");
+              given + ":1:1: trust.ca_bundle: is required when source is file\n" + given +
+                  ":1:1: no listeners; define at least one inbound or outbound listener\n" + given +
+                  ":5:3: identity.colour: unknown key");
   }
 }
 

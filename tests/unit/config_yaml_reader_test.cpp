@@ -1,4 +1,5 @@
-// The typed YAML reader: unknown keys, duplicate keys, wrong types, and where issues point.
+// The typed YAML reader, through the loader: unknown keys, duplicate keys, wrong types, and
+// where each issue points.
 
 #include <gtest/gtest.h>
 
@@ -6,12 +7,10 @@
 #include <string_view>
 
 #include "config/config.hpp"
-#include "config/yaml_reader.hpp"
 
 namespace {
 
 namespace config = mtls::config;
-namespace detail = mtls::config::detail;
 
 std::string load_error(std::string_view yaml) {
   try {
@@ -84,6 +83,11 @@ TEST(ConfigYamlReader, RejectsDuplicateTopLevelSection) {
             "sidecar.yaml:8:1: workers: duplicate key; first set at line 1");
 }
 
+TEST(ConfigYamlReader, RejectsMergeKeysWhichYamlCppDoesNotExpand) {
+  EXPECT_EQ(load_error("limits: { <<: { idle_timeout: 5m } }\n" + kRest),
+            "sidecar.yaml:1:11: limits.<<: merge keys are not supported; write the keys out");
+}
+
 TEST(ConfigYamlReader, RejectsAListWhereAMapIsExpected) {
   EXPECT_EQ(load_error(R"(identity:
   source: file
@@ -101,8 +105,11 @@ TEST(ConfigYamlReader, RejectsWordsWhereANumberIsExpected) {
 }
 
 TEST(ConfigYamlReader, RejectsAMapWhereAStringIsExpected) {
-  EXPECT_EQ(load_error("trust: { ca_bundle: { path: ca.crt } }\n" + kRest.substr(kRest.find("inbound")) +
-                       "identity: { source: file, file: { cert: a.crt, key: a.key } }\n"),
+  EXPECT_EQ(load_error(R"(trust: { ca_bundle: { path: ca.crt } }
+identity: { source: file, file: { cert: a.crt, key: a.key } }
+inbound:
+  - { name: web, listen: 0.0.0.0:8443, forward: 127.0.0.1:8080, allow: { any: true } }
+)"),
             "sidecar.yaml:1:10: trust.ca_bundle: expected a string, got a map");
 }
 
@@ -139,41 +146,7 @@ TEST(ConfigYamlReader, RejectsAnEmptyStringInAList) {
 inbound:
   - { name: web, listen: 0.0.0.0:8443, forward: 127.0.0.1:8080, allow: { any: true } }
 )"),
-            "sidecar.yaml:3:90: identity.local_ca.dns_names[1]: must not be empty");
-}
-
-TEST(Diagnostics, PointsAFieldThatIsNotWrittenAtTheMapThatShouldHoldIt) {
-  detail::Diagnostics diag("f.yaml");
-  diag.record_map("", {1, 1});
-  diag.record_map("inbound[0]", {6, 5});
-  diag.record_key("inbound[0].listen", {7, 5});
-  EXPECT_EQ(diag.where("inbound[0].listen").line, 7);
-  EXPECT_EQ(diag.where("inbound[0].allow").line, 6);
-  EXPECT_EQ(diag.where("inbound[0].allow.any").line, 6);
-  EXPECT_EQ(diag.where("trust.ca_bundle").line, 1);
-}
-
-TEST(Diagnostics, CountsIssuesOfTheFieldItsChildrenAndItsHolders) {
-  detail::Diagnostics diag("f.yaml");
-  diag.add({2, 1}, "inbound[0]", "expected a map, got \"web\"");
-  diag.add({3, 1}, "identity.file.cert", "must not be empty");
-  EXPECT_TRUE(diag.has_issue("inbound[0].allow"));  // its holder is broken
-  EXPECT_TRUE(diag.has_issue("identity.file"));     // a child is broken
-  EXPECT_FALSE(diag.has_issue("inbound[1]"));
-  EXPECT_FALSE(diag.has_issue("identity.file.certificate"));
-  EXPECT_FALSE(diag.has_issue("identity.source"));
-}
-
-TEST(Diagnostics, OrdersIssuesByPosition) {
-  detail::Diagnostics diag("f.yaml");
-  diag.add({9, 1}, "b", "second");
-  diag.add({2, 7}, "a", "first");
-  diag.add({9, 1}, "c", "third");
-  const std::vector<config::Issue> issues = diag.take();
-  ASSERT_EQ(issues.size(), 3u);
-  EXPECT_EQ(issues[0].message, "first");
-  EXPECT_EQ(issues[1].message, "second");
-  EXPECT_EQ(issues[2].message, "third");
+            "sidecar.yaml:3:93: identity.local_ca.dns_names[1]: must not be empty");
 }
 
 }  // namespace

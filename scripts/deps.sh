@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what building and testing mtls-sidecar needs on Debian bookworm (idempotent: only
+# what is missing). Needs root, or sudo. Not libboost-dev: that is Boost 1.74 and conflicts.
+set -euo pipefail
+PACKAGES=(
+  libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev
+  libgtest-dev libgmock-dev cmake ninja-build g++ openssl curl python3 python3-cryptography
+  python3-yaml
+)
+[ "${MTLS_E2E:-0}" = 1 ] && PACKAGES+=(prometheus)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

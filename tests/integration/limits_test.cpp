@@ -1,0 +1,141 @@
+// Timeouts, connection limits, upstream failures and port conflicts: each refused, closed and
+// counted with its reason, without affecting other connections.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proxy/tls_probe.hpp"
+#include "tests/support/backends.hpp"
+#include "tests/support/sidecar_pair.hpp"
+
+namespace mtls::test {
+namespace {
+
+int connect_raw(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Milliseconds until the peer closes `fd` (recv returns 0 or an error), capped at `cap_ms`.
+long ms_until_closed(int fd, int cap_ms) {
+  timeval tv{cap_ms / 1000, (cap_ms % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto start = std::chrono::steady_clock::now();
+  char c;
+  const ssize_t n = ::recv(fd, &c, 1, 0);
+  const long ms = long(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start).count());
+  return (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) ? cap_ms + 1 : ms;
+}
+
+double wait_sample(proxy::Sidecar& s, const std::string& name,
+                   const std::map<std::string, std::string>& labels, double want) {
+  double v = -1;
+  for (int i = 0; i < 300 && v != want; ++i) {
+    v = sample(s.metrics().serialize(), name, labels);
+    if (v != want) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return v;
+}
+
+TEST(Limits, ClosesAConnectionThatNeverHandshakesAtTheHandshakeTimeout) {
+  TestPki pki;
+  Backend backend(Backend::Mode::echo);
+  config::Limits limits;
+  limits.handshake_timeout = std::chrono::milliseconds(300);
+  SidecarPair pair(pki, backend.port(), 1, limits);
+
+  const int fd = connect_raw(pair.inbound_port());
+  ASSERT_GE(fd, 0);
+  const long ms = ms_until_closed(fd, 5000);
+  ::close(fd);
+  EXPECT_GE(ms, 250);
+  EXPECT_LE(ms, 1500);
+  EXPECT_EQ(wait_sample(*pair.inbound, "mtls_handshakes_total", {{"reason", "timeout"}}, 1), 1);
+}
+
+TEST(Limits, RefusesConnectionsBeyondMaxConnectionsAndKeepsServingTheOthers) {
+  TestPki pki;
+  Backend backend(Backend::Mode::echo);
+  config::Limits limits;
+  limits.max_connections = 2;
+  SidecarPair pair(pki, backend.port(), 1, limits);
+
+  const int a = connect_raw(pair.inbound_port());
+  const int b = connect_raw(pair.inbound_port());
+  ASSERT_EQ(wait_sample(*pair.inbound, "mtls_connections_active", {}, 2), 2);
+  const int c = connect_raw(pair.inbound_port());
+  EXPECT_LE(ms_until_closed(c, 3000), 3000);  // closed at once, not left hanging
+  EXPECT_EQ(wait_sample(*pair.inbound, "mtls_connections_refused_total", {{"reason", "max_connections"}}, 1), 1);
+  ::close(a);
+  ::close(b);
+  ::close(c);
+  ASSERT_EQ(wait_sample(*pair.inbound, "mtls_connections_active", {}, 0), 0);
+  EXPECT_EQ(plain_exchange(pair.outbound_port(), "after").reply, "after");
+}
+
+TEST(Limits, CountsARefusedUpstreamAndClosesTheClientFast) {
+  TestPki pki;
+  std::uint16_t dead_port;
+  {
+    Backend gone(Backend::Mode::echo);
+    dead_port = gone.port();
+  }  // nothing listens there now
+  SidecarPair pair(pki, dead_port);
+  const auto start = std::chrono::steady_clock::now();
+  const PlainExchange x = plain_exchange(pair.outbound_port(), "anyone?");
+  EXPECT_TRUE(x.reply.empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(wait_sample(*pair.inbound, "mtls_upstream_connect_failures_total", {{"reason", "refused"}}, 1), 1);
+}
+
+TEST(Limits, FailsStartUpWithAddressInUseWhenAnotherProcessHoldsThePort) {
+  TestPki pki;
+  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(holder, 1), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len);
+
+  config::Config c = base_config(pki, pki.leaf("backend", kBackendId, {"backend.local"}));
+  c.inbound.push_back(inbound_listener(9));
+  c.inbound.back().listen.port = ntohs(addr.sin_port);
+  proxy::Sidecar sidecar(std::move(c), {.handle_signals = false, .admin = false});
+  try {
+    sidecar.start();
+    FAIL() << "start() succeeded on a port held by someone else";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), std::errc::address_in_use);
+    EXPECT_NE(std::string(e.what()).find("listener in"), std::string::npos) << e.what();
+  }
+  ::close(holder);
+}
+
+TEST(Limits, ClosesAnIdleRelayAtTheIdleTimeout) {
+  TestPki pki;
+  Backend backend(Backend::Mode::echo);
+  config::Limits limits;
+  limits.idle_timeout = std::chrono::milliseconds(400);
+  SidecarPair pair(pki, backend.port(), 1, limits);
+  const int fd = connect_raw(pair.outbound_port());
+  ASSERT_GE(fd, 0);
+  const long ms = ms_until_closed(fd, 5000);
+  ::close(fd);
+  EXPECT_LE(ms, 2000);
+}
+
+}  // namespace
+}  // namespace mtls::test
