@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "certs/client_session_cache.hpp"
 #include "certs/peer_check.hpp"
 #include "certs/peer_identity.hpp"
 #include "certs/x509_fields.hpp"
@@ -105,8 +106,13 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
       SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
       SSL_CTX_set_num_tickets(c, 0);
     }
+  } else if (policy.session_resumption) {
+    // Sessions live in each outbound listener's ClientSessionCache, not in OpenSSL's store.
+    SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(c, &ClientSessionCache::on_new_session);
   } else {
     SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
   }
   return ctx;
 }

@@ -31,6 +31,12 @@ ListenerCounters& Metrics::counters(unsigned worker, std::size_t listener) {
   return counters_[worker * listeners_.size() + listener];
 }
 
+std::int64_t Metrics::active_connections() const {
+  std::int64_t total = 0;
+  for (const auto& c : counters_) total += c.active.value();
+  return total;
+}
+
 void Metrics::set_certificate_expiry(std::string_view kind, double unix_seconds) {
   expiry_.Add({{"kind", std::string(kind)}}).Set(unix_seconds);
 }

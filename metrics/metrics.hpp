@@ -36,6 +36,9 @@ class Metrics : public prometheus::Collectable {
   // The counters worker `worker` writes for listener `listener` (index into the constructor list).
   ListenerCounters& counters(unsigned worker, std::size_t listener);
 
+  // Connections open now, over every listener and worker (drain waits for 0).
+  std::int64_t active_connections() const;
+
   // Control plane.
   void set_certificate_expiry(std::string_view kind, double unix_seconds);  // identity | trust
   void certificate_reload(std::string_view source, bool ok, double unix_seconds);

@@ -43,17 +43,21 @@ std::vector<std::pair<std::string, double>> handshake_samples(std::string_view t
 }  // namespace
 
 void Report::header(const std::string& ca_name, const std::string& temp_dir) {
-  std::printf("mtls-sidecar demo: what an eavesdropper sees between two sidecars, and who gets in\n");
+  std::printf(
+      "mtls-sidecar demo: what an eavesdropper sees between two sidecars, and who gets in\n");
   std::fputs(kPicture, stdout);
-  std::printf("\nEverything runs in this process on 127.0.0.1. Certificates come from a throwaway CA\n"
-              "(\"%s\") in %s, deleted at the end.\n",
-              ca_name.c_str(), temp_dir.c_str());
+  std::printf(
+      "\nEverything runs in this process on 127.0.0.1. Certificates come from a throwaway CA\n"
+      "(\"%s\") in %s, deleted at the end.\n",
+      ca_name.c_str(), temp_dir.c_str());
 }
 
 void Report::route(std::uint16_t outbound, std::uint16_t tap, std::uint16_t inbound,
                    std::uint16_t service) {
-  std::printf("Ports: app → :%u outbound → :%u tap → :%u inbound → :%u legacy service\n\n",
-              unsigned(outbound), unsigned(tap), unsigned(inbound), unsigned(service));
+  std::printf(
+      "Listening: outbound sidecar :%u → wire tap :%u → inbound sidecar :%u → legacy service "
+      ":%u\n\n",
+      unsigned(outbound), unsigned(tap), unsigned(inbound), unsigned(service));
 }
 
 bool Report::step(bool ok, std::string_view text) {
@@ -64,7 +68,8 @@ bool Report::step(bool ok, std::string_view text) {
 }
 
 void Report::detail(std::string_view label, std::string_view text) {
-  std::printf("        %-8.*s %.*s\n", int(label.size()), label.data(), int(text.size()), text.data());
+  std::printf("        %-8.*s %.*s\n", int(label.size()), label.data(), int(text.size()),
+              text.data());
 }
 
 void Report::aborted(std::string_view why) {

@@ -13,7 +13,8 @@ namespace mtls::proxy::demo {
 class Report {
  public:
   void header(const std::string& ca_name, const std::string& temp_dir);
-  void route(std::uint16_t outbound, std::uint16_t tap, std::uint16_t inbound, std::uint16_t service);
+  void route(std::uint16_t outbound, std::uint16_t tap, std::uint16_t inbound,
+             std::uint16_t service);
   // Prints " ✔ 1  text" (or ✘) and counts it; returns `ok` so a step can end with it.
   bool step(bool ok, std::string_view text);
   void detail(std::string_view label, std::string_view text);  // under the last step

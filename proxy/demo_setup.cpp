@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 std::string make_temp_dir() {
   std::string dir = "/tmp/mtls-demo-XXXXXX";
   if (!::mkdtemp(dir.data()))
-    throw std::runtime_error(std::string("cannot create a temp dir in /tmp: ") + std::strerror(errno));
+    throw std::runtime_error(std::string("cannot create a temp dir in /tmp: ") +
+                             std::strerror(errno));
   return dir;
 }
 
@@ -61,7 +62,8 @@ DemoPki::DemoPki() : dir(make_temp_dir()) {
     rogue = issue_to(rogue_ca, dir + "/rogue", kFrontendId);
   } catch (...) {
     std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);  // the destructor does not run for a throwing constructor
+    std::filesystem::remove_all(dir,
+                                ignored);  // the destructor does not run for a throwing constructor
     throw;
   }
 }

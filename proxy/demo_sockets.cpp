@@ -17,7 +17,9 @@ namespace {
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-void set_timeouts(int fd, int timeout_ms) {
+}  // namespace
+
+void set_io_timeout(int fd, int timeout_ms) {
   if (timeout_ms <= 0) return;
   timeval tv{};
   tv.tv_sec = timeout_ms / 1000;
@@ -26,8 +28,6 @@ void set_timeouts(int fd, int timeout_ms) {
   // On Linux SO_SNDTIMEO bounds connect() too, so a black-holed address cannot hang a probe.
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
-
-}  // namespace
 
 Fd& Fd::operator=(Fd&& other) noexcept {
   if (this != &other) reset(other.release());
@@ -76,7 +76,7 @@ Fd connect_tcp(const std::string& host, std::uint16_t port, int timeout_ms, std:
   for (addrinfo* ai = found; ai; ai = ai->ai_next) {
     fd.reset(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
     if (!fd) continue;
-    set_timeouts(fd.get(), timeout_ms);
+    set_io_timeout(fd.get(), timeout_ms);
     if (::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) break;
     error = errno_text("connect " + where);
     fd.reset();
@@ -109,7 +109,8 @@ StopPipe::StopPipe() {
 
 void StopPipe::signal() {
   const char byte = 1;
-  [[maybe_unused]] const ssize_t n = ::write(write_.get(), &byte, 1);  // full pipe: already signalled
+  [[maybe_unused]] const ssize_t n =
+      ::write(write_.get(), &byte, 1);  // full pipe: already signalled
 }
 
 }  // namespace mtls::proxy::demo

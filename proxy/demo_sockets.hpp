@@ -38,6 +38,10 @@ Fd listen_loopback(std::uint16_t& port);
 // Fd and `error` says why ("connect 127.0.0.1:9: Connection refused").
 Fd connect_tcp(const std::string& host, std::uint16_t port, int timeout_ms, std::string& error);
 
+// SO_RCVTIMEO and SO_SNDTIMEO (0: none), so a blocking call on a stuck peer fails instead of
+// hanging.
+void set_io_timeout(int fd, int timeout_ms);
+
 // Writes every byte (MSG_NOSIGNAL: a vanished peer is an error, not SIGPIPE); false on error.
 bool send_all(int fd, std::string_view data);
 

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <string>
 
+#include "certs/client_session_cache.hpp"
 #include "proxy/listener_spec.hpp"
 #include "proxy/upstream_connector.hpp"
 #include "proxy/worker.hpp"
@@ -24,6 +25,7 @@ class Listener {
 
   const ListenerSpec& spec() const { return spec_; }
   UpstreamConnector& connector() { return connector_; }
+  certs::ClientSessionCache& client_sessions() { return client_sessions_; }  // outbound only
   // The session_id_context for SSLs made from `contexts` (cached; recomputed after a reload).
   const std::string& session_context(const std::shared_ptr<const certs::TlsContexts>& contexts);
   void session_ended() { --active_; }
@@ -40,6 +42,7 @@ class Listener {
   tcp::acceptor acceptor_;
   net::steady_timer backoff_;
   UpstreamConnector connector_;
+  certs::ClientSessionCache client_sessions_;
   std::shared_ptr<const certs::TlsContexts> sid_contexts_;
   std::string sid_;
 };

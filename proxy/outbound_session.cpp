@@ -21,6 +21,7 @@ OutboundSession::OutboundSession(Listener& listener, Worker& worker, tcp::socket
       upstream_(tcp::socket(worker.io()), make_client_ssl(*contexts_, listener.spec())),
       relay_(downstream_, upstream_, worker.buffers()) {
   check_.attach(upstream_.ssl());
+  listener.client_sessions().prepare(upstream_.ssl(), contexts_);
 }
 
 void OutboundSession::start() {

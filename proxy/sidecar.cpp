@@ -132,8 +132,10 @@ void Sidecar::watch_signals() {
       record_reload(store_->reload(*source_));
       return watch_signals();
     }
-    log::info(std::string(signo == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopping");
-    request_stop();
+    log::info(std::string(signo == SIGTERM ? "SIGTERM" : "SIGINT") +
+              (draining_ ? ": second stop signal, stopping now" : ": draining"));
+    request_drain();
+    watch_signals();
   });
 }
 
@@ -159,12 +161,43 @@ certs::ReloadResult Sidecar::reload() {
   return result.get();
 }
 
+void Sidecar::request_drain() {
+  net::post(control_, [this] {
+    if (draining_.exchange(true)) return request_stop();
+    const auto& l = config_.limits;
+    log::info("draining: /ready answers 503; listeners close in " +
+              std::to_string(l.drain_delay.count()) + " ms, then connections get up to " +
+              std::to_string(l.drain_timeout.count()) + " ms");
+    drain_timer_.emplace(control_);
+    drain_timer_->expires_after(l.drain_delay);
+    drain_timer_->async_wait([this](error_code ec) {
+      if (ec) return;
+      for (auto& w : workers_) w->post_close_listeners();
+      drain_deadline_ = std::chrono::steady_clock::now() + config_.limits.drain_timeout;
+      wait_for_connections_to_end();
+    });
+  });
+}
+
+void Sidecar::wait_for_connections_to_end() {
+  const std::int64_t live = metrics_->active_connections();
+  if (live == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+    if (live > 0) log::warn("drain timeout: closing " + std::to_string(live) + " connections");
+    return request_stop();
+  }
+  drain_timer_->expires_after(std::chrono::milliseconds(50));
+  drain_timer_->async_wait([this](error_code ec) {
+    if (!ec) wait_for_connections_to_end();
+  });
+}
+
 void Sidecar::request_stop() {
   if (stopping_.exchange(true)) return;
   for (auto& w : workers_) w->post_stop();
   net::post(control_, [this] {
     if (admin_) admin_->stop();
     if (signals_) signals_->cancel();
+    if (drain_timer_) drain_timer_->cancel();
     control_work_.reset();
     control_.stop();
   });
@@ -202,7 +235,7 @@ std::shared_ptr<const certs::TlsContexts> Sidecar::contexts() const {
 bool Sidecar::ready(std::string& why) const {
   const auto c = contexts();
   if (!c) return why = "identity not loaded", false;
-  if (stopping_) return why = "draining", false;
+  if (draining_ || stopping_) return why = "draining", false;
   if (std::time(nullptr) > c->not_after) return why = "identity certificate expired", false;
   return true;
 }

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -43,6 +44,10 @@ class Sidecar {
   // Throws std::exception with a one-line message on any failure (EADDRINUSE names the listener).
   void start();
   void wait();          // until stopped (signal or request_stop)
+  // Graceful stop (SIGTERM, DESIGN.md §5): /ready turns 503 at once; listeners keep accepting for
+  // drain_delay (load balancers need seconds to stop routing here), then close; live connections
+  // get up to drain_timeout, then are closed and wait() returns. A second call stops at once.
+  void request_drain();
   void request_stop();  // stop accepting, close connections, end wait()
   void stop();          // request_stop() + join every thread
 
@@ -59,6 +64,7 @@ class Sidecar {
   void bind_listeners();
   void start_admin();
   void watch_signals();
+  void wait_for_connections_to_end();  // control thread, during drain
   void record_reload(const certs::ReloadResult& result);
   std::string describe_certs() const;
 
@@ -77,6 +83,9 @@ class Sidecar {
   std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> control_work_;
   std::thread control_thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> draining_{false};
+  std::optional<net::steady_timer> drain_timer_;  // control thread only
+  std::chrono::steady_clock::time_point drain_deadline_;
   std::atomic<bool> started_{false};
 
   mutable std::mutex mutex_;  // guards stopped_ for wait(); contexts_ for readers off-thread

@@ -48,12 +48,30 @@ class SigpipeGuard {
   bool was_pending_ = false;
 };
 
+// OpenSSL 3.0 names no alert added by TLS 1.3 (RFC 8446 §6.2): "unknown" would hide the very
+// reason a client without a certificate is refused.
+std::string alert_text(int alert) {
+  const int desc = alert & 0xff;
+  const std::string known = SSL_alert_desc_string_long(alert);
+  if (known != "unknown") return known;
+  switch (desc) {
+    case 109:
+      return "missing extension";
+    case 116:
+      return "certificate required";
+    case 120:
+      return "no application protocol";
+    default:
+      return "alert " + std::to_string(desc);
+  }
+}
+
 // The alert is what tells a person *why* a server refused (TLS 1.3 refusals arrive after the
 // client's handshake already succeeded); close_notify is an orderly end, not a refusal.
 void on_info(const SSL* ssl, int where, int ret) {
   if (!(where & SSL_CB_READ_ALERT) || (ret & 0xff) == SSL_AD_CLOSE_NOTIFY) return;
   auto* result = static_cast<ProbeResult*>(SSL_get_app_data(ssl));
-  if (result && result->alert.empty()) result->alert = SSL_alert_desc_string_long(ret);
+  if (result && result->alert.empty()) result->alert = alert_text(ret);
 }
 
 std::string describe_failure(SSL* ssl, int ret, const char* stage) {
@@ -150,7 +168,7 @@ void ssl_read_all(SSL* ssl, ProbeResult& r) {
 // A TLS alert record sent in the clear (e.g. to a plaintext client): 15 03 0x 00 02 level desc.
 std::string plaintext_alert(const std::string& reply) {
   if (reply.size() != 7 || reply[0] != 0x15 || reply[1] != 0x03 || reply[4] != 0x02) return {};
-  return SSL_alert_desc_string_long(static_cast<unsigned char>(reply[6]));
+  return alert_text(static_cast<unsigned char>(reply[6]));
 }
 
 }  // namespace
@@ -160,7 +178,8 @@ ProbeResult tls_probe(const ProbeOptions& options, std::string_view send) {
   const SigpipeGuard guard;
   const certs::SslCtxPtr ctx = make_context(options, r.error);
   if (!ctx) return r;
-  const demo::Fd fd = demo::connect_tcp(options.host, options.port, int(options.timeout.count()), r.error);
+  const demo::Fd fd =
+      demo::connect_tcp(options.host, options.port, int(options.timeout.count()), r.error);
   if (!fd) return r;
   r.connected = true;
 
@@ -168,7 +187,8 @@ ProbeResult tls_probe(const ProbeOptions& options, std::string_view send) {
   SSL_set_fd(ssl.get(), fd.get());
   SSL_set_app_data(ssl.get(), &r);
   SSL_set_info_callback(ssl.get(), on_info);
-  if (!options.server_name.empty()) SSL_set_tlsext_host_name(ssl.get(), options.server_name.c_str());
+  if (!options.server_name.empty())
+    SSL_set_tlsext_host_name(ssl.get(), options.server_name.c_str());
   if (!handshake(ssl.get(), r)) return r;
 
   // In TLS 1.3 the server judges our certificate after our handshake is done: keep going, and
@@ -179,6 +199,11 @@ ProbeResult tls_probe(const ProbeOptions& options, std::string_view send) {
     ::shutdown(fd.get(), SHUT_WR);
   }
   ssl_read_all(ssl.get(), r);
+  // Answer the server's close_notify with ours: a bare FIN is a truncated stream to the server.
+  if (r.eof && !options.half_close) {
+    ERR_clear_error();
+    SSL_shutdown(ssl.get());
+  }
   SSL_set_app_data(ssl.get(), nullptr);
   ERR_clear_error();
   return r;
@@ -186,7 +211,8 @@ ProbeResult tls_probe(const ProbeOptions& options, std::string_view send) {
 
 ProbeResult plain_probe(const ProbeOptions& options, std::string_view send) {
   ProbeResult r;
-  const demo::Fd fd = demo::connect_tcp(options.host, options.port, int(options.timeout.count()), r.error);
+  const demo::Fd fd =
+      demo::connect_tcp(options.host, options.port, int(options.timeout.count()), r.error);
   if (!fd) return r;
   r.connected = true;
   r.handshake_ok = true;  // there is no handshake: "the connection was established"
@@ -204,8 +230,9 @@ ProbeResult plain_probe(const ProbeOptions& options, std::string_view send) {
     } else if (errno == EINTR) {
       continue;
     } else {
-      r.error = errno == EAGAIN || errno == EWOULDBLOCK ? "read: timed out"
-                                                         : std::string("read: ") + std::strerror(errno);
+      r.error = errno == EAGAIN || errno == EWOULDBLOCK
+                    ? "read: timed out"
+                    : std::string("read: ") + std::strerror(errno);
     }
     break;
   }

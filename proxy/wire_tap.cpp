@@ -14,7 +14,7 @@
 namespace mtls::proxy {
 namespace {
 
-constexpr int kConnectTimeoutMs = 5000;
+constexpr int kIoTimeoutMs = 5000;
 
 // One proxied connection. A side whose FIN we have seen is no longer read (its pollfd is
 // disabled) but may still be written to: TCP half-close must cross the tap like a real network.
@@ -55,9 +55,11 @@ void WireTap::Impl::accept_one(std::vector<Link>& links) {
   demo::Fd down(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   if (!down) return;
   std::string error;
-  demo::Fd up = demo::connect_tcp(target_host, target_port, kConnectTimeoutMs, error);
+  demo::Fd up = demo::connect_tcp(target_host, target_port, kIoTimeoutMs, error);
   if (!up) return;  // the client sees its connection close, as with an unreachable target
-  // connect_tcp's timeouts bound our blocking sends: a stuck peer breaks its link, not the tap.
+  // Sends block: with a timeout on both sides, a peer that stops reading breaks its own link
+  // within seconds instead of stalling every other link and the destructor's join for good.
+  demo::set_io_timeout(down.get(), kIoTimeoutMs);
   links.push_back(Link{std::move(down), std::move(up)});
   std::lock_guard lock(mutex);
   ++connections;

@@ -15,7 +15,7 @@ class WireTap {
   WireTap(std::string target_host, std::uint16_t target_port);  // starts at once
   ~WireTap();
   std::uint16_t port() const;
-  std::string recorded() const;  // all bytes seen so far, both directions, in arrival order
+  std::string recorded() const;     // all bytes seen so far, both directions, in arrival order
   std::size_t connections() const;  // connections accepted and forwarded so far
 
  private:

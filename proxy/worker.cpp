@@ -60,6 +60,12 @@ void Worker::post_contexts(std::shared_ptr<const certs::TlsContexts> contexts) {
   net::post(io_, [this, c = std::move(contexts)]() mutable { contexts_ = std::move(c); });
 }
 
+void Worker::post_close_listeners() {
+  net::post(io_, [this] {
+    for (auto& l : listeners_) l->stop();
+  });
+}
+
 void Worker::post_stop() {
   net::post(io_, [this] {
     if (stopping_) return;

@@ -41,6 +41,7 @@ class Worker {
   void start();
   // From any thread.
   void post_contexts(std::shared_ptr<const certs::TlsContexts> contexts);
+  void post_close_listeners();  // drain: accept nothing new, live sessions go on
   void post_stop();  // close acceptors and every session; the thread then ends
   void join();
 

@@ -85,3 +85,35 @@ TEST(Relay, SpreadsConcurrentConnectionsOverSeveralWorkers) {
 
 }  // namespace
 }  // namespace mtls::test
+
+namespace mtls::test {
+namespace {
+
+TEST(Resumption, OutboundResumesItsSessionWithTheInboundOnTheNextConnection) {
+  TestPki pki;
+  Backend backend(Backend::Mode::echo);
+  SidecarPair pair(pki, backend.port());
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(plain_exchange(pair.outbound_port(), "again").reply, "again");
+  double resumed = 0;
+  for (int i = 0; i < 200 && resumed < 3; ++i) {
+    resumed = sample(pair.inbound->metrics().serialize(), "mtls_handshakes_resumed_total", {});
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // The first connection is a full handshake; the ticket it brings lets the next three resume.
+  EXPECT_EQ(resumed, 3);
+  EXPECT_EQ(sample(pair.outbound->metrics().serialize(), "mtls_handshakes_resumed_total", {}), 3);
+}
+
+TEST(Resumption, AReloadedIdentityStartsWithAFullHandshake) {
+  TestPki pki;
+  Backend backend(Backend::Mode::echo);
+  SidecarPair pair(pki, backend.port());
+  ASSERT_EQ(plain_exchange(pair.outbound_port(), "one").reply, "one");
+  ASSERT_TRUE(pair.outbound->reload().ok);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the new contexts reach the worker
+  ASSERT_EQ(plain_exchange(pair.outbound_port(), "two").reply, "two");
+  EXPECT_EQ(sample(pair.outbound->metrics().serialize(), "mtls_handshakes_resumed_total", {}), 0);
+}
+
+}  // namespace
+}  // namespace mtls::test

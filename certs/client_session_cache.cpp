@@ -1,0 +1,29 @@
+#include "certs/client_session_cache.hpp"
+
+namespace mtls::certs {
+namespace {
+
+int cache_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+}  // namespace
+
+void ClientSessionCache::prepare(SSL* ssl, const std::shared_ptr<const TlsContexts>& contexts) {
+  if (contexts != contexts_) {
+    contexts_ = contexts;
+    session_.reset();
+  }
+  SSL_set_ex_data(ssl, cache_index(), this);
+  if (session_ && SSL_SESSION_is_resumable(session_.get())) SSL_set_session(ssl, session_.get());
+}
+
+int ClientSessionCache::on_new_session(SSL* ssl, SSL_SESSION* session) {
+  auto* self = static_cast<ClientSessionCache*>(SSL_get_ex_data(ssl, cache_index()));
+  if (!self || !self->contexts_ || SSL_get_SSL_CTX(ssl) != self->contexts_->client.get()) return 0;
+  self->session_.reset(session);
+  return 1;  // we own the reference now
+}
+
+}  // namespace mtls::certs
