@@ -3,7 +3,9 @@
 // counters, so a value may lag a concurrent event by one, never tear.
 #include "metrics/metrics.hpp"
 
+#include <algorithm>
 #include <limits>
+#include <map>
 
 namespace mtls::metrics {
 namespace pm = prometheus;
@@ -26,6 +28,29 @@ double sum_over_workers(const std::deque<ListenerCounters>& all, std::size_t lis
 
 }  // namespace
 
+// Every worker caps its own peers; merged, the listener could still exceed the cap when workers
+// saw different peers, so the merge keeps the busiest `max_peer_labels_` and folds the rest.
+std::vector<std::pair<std::string, double>> Metrics::merge_peers(std::size_t listener) const {
+  std::map<std::string, double, std::less<>> merged;
+  for (unsigned w = 0; w < workers_; ++w) {
+    counters_[w * listeners_.size() + listener].peers.for_each(
+        [&](std::string_view name, std::uint64_t v) { merged[std::string(name)] += double(v); });
+  }
+  double other = 0;
+  if (auto it = merged.find(PeerCounters::kOther); it != merged.end()) {
+    other = it->second;
+    merged.erase(it);
+  }
+  std::vector<std::pair<std::string, double>> out(merged.begin(), merged.end());
+  if (out.size() > max_peer_labels_) {
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    for (std::size_t i = max_peer_labels_; i < out.size(); ++i) other += out[i].second;
+    out.resize(max_peer_labels_);
+  }
+  if (other > 0) out.emplace_back(std::string(PeerCounters::kOther), other);
+  return out;
+}
+
 std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
   using T = pm::MetricType;
   pm::MetricFamily handshakes{"mtls_handshakes_total", "TLS handshakes by result and reason", T::Counter, {}};
@@ -36,6 +61,7 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
   pm::MetricFamily total{"mtls_connections_total", "Connections accepted", T::Counter, {}};
   pm::MetricFamily bytes{"mtls_bytes_total", "Bytes relayed, by the side they came from", T::Counter, {}};
   pm::MetricFamily connect{"mtls_upstream_connect_failures_total", "Failed upstream connects by reason", T::Counter, {}};
+  pm::MetricFamily peers{"mtls_peer_connections_total", "Connections by verified peer identity (capped; the rest are \"other\")", T::Counter, {}};
   pm::MetricFamily refused{"mtls_connections_refused_total", "Connections refused before any TLS by reason", T::Counter, {}};
 
   const std::size_t n = listeners_.size();
@@ -68,6 +94,8 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
     add_counter(resumed, sum([](const ListenerCounters& c) { return c.resumed.value(); }), {});
     add_counter(total, sum([](const ListenerCounters& c) { return c.connections.value(); }), {});
 
+    for (auto& [peer, value] : merge_peers(l)) add_counter(peers, value, {{"peer", peer}});
+
     pm::ClientMetric gauge = labelled(lab);
     gauge.gauge.value = sum([](const ListenerCounters& c) { return c.active.value(); });
     active.metric.push_back(std::move(gauge));
@@ -89,7 +117,7 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
   }
   return {std::move(handshakes), std::move(duration), std::move(resumed), std::move(versions),
           std::move(active),     std::move(total),    std::move(bytes),   std::move(connect),
-          std::move(refused)};
+          std::move(refused),    std::move(peers)};
 }
 
 }  // namespace mtls::metrics

@@ -5,9 +5,11 @@
 namespace mtls::metrics {
 namespace pm = prometheus;
 
-Metrics::Metrics(std::vector<ListenerLabels> listeners, unsigned workers)
+Metrics::Metrics(std::vector<ListenerLabels> listeners, unsigned workers,
+                 std::size_t max_peer_labels)
     : listeners_(std::move(listeners)),
       workers_(workers),
+      max_peer_labels_(max_peer_labels),
       counters_(listeners_.size() * workers),
       registry_(std::make_shared<pm::Registry>()),
       expiry_(pm::BuildGauge()
@@ -25,7 +27,9 @@ Metrics::Metrics(std::vector<ListenerLabels> listeners, unsigned workers)
       crl_next_update_(pm::BuildGauge()
                            .Name("mtls_crl_next_update_timestamp_seconds")
                            .Help("nextUpdate of each loaded CRL by issuer")
-                           .Register(*registry_)) {}
+                           .Register(*registry_)) {
+  for (auto& c : counters_) c.peers.set_cap(max_peer_labels_);
+}
 
 ListenerCounters& Metrics::counters(unsigned worker, std::size_t listener) {
   return counters_[worker * listeners_.size() + listener];
@@ -44,6 +48,11 @@ void Metrics::set_certificate_expiry(std::string_view kind, double unix_seconds)
 void Metrics::certificate_reload(std::string_view source, bool ok, double unix_seconds) {
   reloads_.Add({{"source", std::string(source)}, {"result", ok ? "success" : "failure"}}).Increment();
   if (ok) last_reload_.Add({{"source", std::string(source)}}).Set(unix_seconds);
+}
+
+void Metrics::init_reloads(std::string_view source) {
+  reloads_.Add({{"source", std::string(source)}, {"result", "success"}});
+  reloads_.Add({{"source", std::string(source)}, {"result", "failure"}});
 }
 
 void Metrics::set_crl_next_update(std::string_view issuer, double unix_seconds) {

@@ -31,7 +31,8 @@ struct ListenerLabels {
 
 class Metrics : public prometheus::Collectable {
  public:
-  Metrics(std::vector<ListenerLabels> listeners, unsigned workers);
+  // `max_peer_labels`: distinct peer identities per listener in mtls_peer_connections_total.
+  Metrics(std::vector<ListenerLabels> listeners, unsigned workers, std::size_t max_peer_labels = 100);
 
   // The counters worker `worker` writes for listener `listener` (index into the constructor list).
   ListenerCounters& counters(unsigned worker, std::size_t listener);
@@ -42,6 +43,8 @@ class Metrics : public prometheus::Collectable {
   // Control plane.
   void set_certificate_expiry(std::string_view kind, double unix_seconds);  // identity | trust
   void certificate_reload(std::string_view source, bool ok, double unix_seconds);
+  // Creates both reload series of `source` at 0, so alerts see the first failure as an increase.
+  void init_reloads(std::string_view source);
   void set_crl_next_update(std::string_view issuer, double unix_seconds);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
@@ -50,9 +53,11 @@ class Metrics : public prometheus::Collectable {
 
  private:
   std::vector<prometheus::MetricFamily> collect_data_path() const;
+  std::vector<std::pair<std::string, double>> merge_peers(std::size_t listener) const;
 
   std::vector<ListenerLabels> listeners_;
   unsigned workers_;
+  std::size_t max_peer_labels_;
   std::deque<ListenerCounters> counters_;  // [worker * listeners + listener]; deque: atomics don't move
 
   std::shared_ptr<prometheus::Registry> registry_;

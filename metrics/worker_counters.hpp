@@ -8,6 +8,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "metrics/labels.hpp"
 
@@ -48,6 +52,35 @@ class LocalHistogram {
   std::atomic<double> sum{0.0};
 };
 
+// Connections per peer identity for one listener on one worker, with a cap on distinct peers
+// (metrics.max_peer_labels) so a fleet of identities cannot blow up Prometheus; the rest count as
+// "other". The worker publishes a slot's name once (release store of the slot count), the scrape
+// reads only published slots (acquire), so neither side takes a lock.
+class PeerCounters {
+ public:
+  static constexpr std::string_view kOther = "other";
+
+  void set_cap(std::size_t cap);            // before the worker starts
+  void count(std::string_view peer);        // worker thread
+  template <class F>
+  void for_each(F f) const {                // any thread: f(name, value)
+    const std::size_t n = published_.load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < n; ++i) f(std::string_view(slots_[i].name), slots_[i].count.value());
+    if (other_.value() > 0) f(kOther, other_.value());
+  }
+
+ private:
+  struct Slot {
+    std::string name;
+    LocalCounter count;
+  };
+  std::size_t cap_ = 0;
+  std::unique_ptr<Slot[]> slots_;
+  std::atomic<std::size_t> published_{0};
+  LocalCounter other_;
+  std::unordered_map<std::string, std::size_t> index_;  // worker thread only
+};
+
 struct ListenerCounters {
   std::array<LocalCounter, kHandshakeReasons> handshakes;  // reason ok = result success
   std::array<LocalCounter, kTlsVersions> tls_versions;
@@ -58,6 +91,7 @@ struct ListenerCounters {
   LocalCounter connections;
   LocalGauge active;
   LocalHistogram handshake_seconds;
+  PeerCounters peers;
 
   void handshake(HandshakeReason r) noexcept { handshakes[index(r)].add(); }
 };

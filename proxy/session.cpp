@@ -74,6 +74,7 @@ void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - phase_started_).count();
     counters_.handshake(HandshakeReason::ok);
+    counters_.peers.count(peer_);
     counters_.handshake_seconds.observe(seconds);
     if (SSL_session_reused(tls.ssl())) counters_.resumed.add();
     record_tls(tls.ssl());

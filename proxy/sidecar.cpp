@@ -6,6 +6,7 @@
 
 #include "certs/describe.hpp"
 #include "metrics/log.hpp"
+#include "proxy/usable_cpus.hpp"
 
 namespace mtls::proxy {
 namespace {
@@ -52,8 +53,9 @@ Sidecar::Sidecar(config::Config config, SidecarOptions options)
     : config_(std::move(config)),
       options_(options),
       worker_count_(config_.workers ? config_.workers
-                                    : std::max(1u, std::thread::hardware_concurrency())),
-      metrics_(std::make_unique<metrics::Metrics>(labels_of(config_), worker_count_)) {
+                                    : usable_cpus()),
+      metrics_(std::make_unique<metrics::Metrics>(labels_of(config_), worker_count_,
+                                                   config_.metrics.max_peer_labels)) {
   source_ = certs::make_source(config_);
   store_ = std::make_unique<certs::TlsContextStore>(
       config_.tls, [this](std::shared_ptr<const certs::TlsContexts> fresh) {
@@ -66,6 +68,7 @@ Sidecar::Sidecar(config::Config config, SidecarOptions options)
 Sidecar::~Sidecar() { stop(); }
 
 void Sidecar::start() {
+  metrics_->init_reloads(source_->name());
   const certs::ReloadResult first = store_->reload(*source_);
   record_reload(first);
   if (!first.ok) throw std::runtime_error("identity: " + first.reason);
