@@ -123,6 +123,9 @@ struct Config {
   std::vector<OutboundListener> outbound;
   Limits limits;
   MetricsConfig metrics;
+  // After start-up, switch to this user (name or numeric uid) and its groups; empty: stay.
+  // Checked for syntax here; whether the user exists is checked at start-up (proxy/sandbox).
+  std::string run_as_user;
 };
 
 // One problem in a config file, already formatted as

@@ -107,6 +107,24 @@ bool check_env_name(std::string_view name, std::string& why) {
   return ok;
 }
 
+bool check_user_name(std::string_view name, std::string& why) {
+  bool digits = !name.empty();
+  for (char c : name) digits = digits && c >= '0' && c <= '9';
+  if (digits) {
+    if (name.size() <= 10 && std::stoull(std::string(name)) <= 0xfffffffeULL) return true;
+    why = quoted(name) + " is not a valid uid (0..4294967294)";
+    return false;
+  }
+  std::string_view body = name;
+  if (!body.empty() && body.back() == '$') body.remove_suffix(1);
+  bool ok = !body.empty() && name.size() <= 32 && body.front() != '-';
+  for (char c : body) ok = ok && (is_alnum(c) || c == '_' || c == '.' || c == '-');
+  if (!ok) {
+    why = quoted(name) + " is not a user name (letters, digits, '_', '.', '-'; at most 32) or a uid";
+  }
+  return ok;
+}
+
 bool check_acm_arn(std::string_view arn, std::string& why) {
   // arn:PARTITION:acm:REGION:ACCOUNT:certificate/ID; partitions vary (aws, aws-cn, aws-us-gov).
   const std::size_t partition_end = arn.find(':', 4);

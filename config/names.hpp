@@ -26,5 +26,8 @@ bool check_env_name(std::string_view name, std::string& why);
 bool check_acm_arn(std::string_view arn, std::string& why);
 bool check_aws_region(std::string_view region, std::string& why);
 bool check_endpoint_url(std::string_view url, std::string& why);
+// A POSIX user name (letters, digits, '_', '.', '-'; not starting with '-'; at most 32 bytes; a
+// trailing '$' as Samba machine accounts have) or a numeric uid.
+bool check_user_name(std::string_view name, std::string& why);
 
 }  // namespace mtls::config::detail

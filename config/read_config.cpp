@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "config/names.hpp"
 #include "config/schema.hpp"
 
 namespace mtls::config::detail {
@@ -56,7 +57,8 @@ std::string_view source_name(IdentitySource source) {
 void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
   const MapReader top(
       diag, Field{root, "", {1, 1}},
-      {"admin", "workers", "identity", "trust", "tls", "inbound", "outbound", "limits", "metrics"});
+      {"admin", "workers", "identity", "trust", "tls", "inbound", "outbound", "limits", "metrics",
+       "run_as_user"});
   const MapReader admin(diag, top.get("admin"), {"listen"});
   admin.read("listen", out.admin.listen, 0, Need::optional);
   top.read_integer("workers", out.workers, 0, 256);
@@ -69,6 +71,7 @@ void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
   read_limits(top, out.limits);
   const MapReader metrics(diag, top.get("metrics"), {"max_peer_labels"});
   metrics.read_integer("max_peer_labels", out.metrics.max_peer_labels, 0, 100000);
+  top.read("run_as_user", out.run_as_user, Need::optional, check_user_name);
 }
 
 }  // namespace mtls::config::detail

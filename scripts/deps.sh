@@ -5,9 +5,8 @@ set -euo pipefail
 PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev cmake ninja-build g++ openssl curl python3 python3-cryptography
-  python3-yaml
+  python3-yaml prometheus
 )
-[ "${MTLS_E2E:-0}" = 1 ] && PACKAGES+=(prometheus)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
