@@ -15,6 +15,7 @@ struct CertificateBundle {
   EvpPkeyPtr key;
   std::vector<X509Ptr> trust;     // anchors peers must chain to
   std::vector<X509CrlPtr> crls;   // optional
+  bool accept_stale_crl = false;  // trust.crl_stale: warn (see crl_policy.hpp)
   std::string source;             // "file" | "local_ca" | "acm": the metric label
   std::string origin;             // for messages: "/etc/mtls/tls.crt" or "local CA ca/"
 };

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "certs/local_ca.hpp"
@@ -19,6 +20,47 @@ struct Secret {
 void load_trust(const config::TrustConfig& trust, CertificateBundle& bundle) {
   if (!trust.ca_bundle.empty()) bundle.trust = load_certificates(trust.ca_bundle);
   if (!trust.crl.empty()) bundle.crls = load_crls(trust.crl);
+  bundle.accept_stale_crl = trust.crl_stale == config::CrlStale::warn;
+}
+
+// The non-empty paths among `paths`, in order.
+std::vector<std::string> present(std::initializer_list<std::string> paths) {
+  std::vector<std::string> out;
+  for (const std::string& p : paths)
+    if (!p.empty()) out.push_back(p);
+  return out;
+}
+
+// Where a path leads now, through every symlink; the path itself when it leads nowhere.
+std::string resolve(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path target = std::filesystem::canonical(path, ec);
+  return ec || path.empty() ? path : target.string();
+}
+
+std::vector<std::string> resolve_all(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const std::string& p : paths) out.push_back(resolve(p));
+  return out;
+}
+
+// A Kubernetes `..data` swap between reading the certificate and the key would pair the old
+// certificate with the new key: sources read the files where they lead (one timestamped
+// directory), and when any path leads elsewhere after the read than before it (the directory
+// was swapped, and maybe deleted, meanwhile), read again. Plain writers that replace files one
+// by one are not helped (nothing groups their writes); their next write triggers a reload.
+template <typename Load>
+CertificateBundle load_consistently(const std::vector<std::string>& paths, Load load) {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    const std::vector<std::string> before = resolve_all(paths);
+    try {
+      CertificateBundle b = load();
+      if (attempt == kAttempts || resolve_all(paths) == before) return b;
+    } catch (const std::exception&) {
+      if (attempt == kAttempts || resolve_all(paths) == before) throw;
+    }
+  }
 }
 
 class FileSource : public CertificateSource {
@@ -26,20 +68,37 @@ class FileSource : public CertificateSource {
   explicit FileSource(const config::Config& c) : identity_(c.identity.file), trust_(c.trust) {}
 
   CertificateBundle load() override {
+    return load_consistently(watched_files(), [this] {
+      config::FileIdentity identity = identity_;
+      config::TrustConfig trust = trust_;
+      for (std::string* path : {&identity.cert, &identity.key, &identity.key_passphrase_file,
+                                &trust.ca_bundle, &trust.crl}) {
+        *path = resolve(*path);
+      }
+      return load_once(identity, trust);
+    });
+  }
+  std::string name() const override { return "file"; }
+  std::vector<std::string> watched_files() const override {
+    return present({identity_.cert, identity_.key, identity_.key_passphrase_file, trust_.ca_bundle,
+                    trust_.crl});
+  }
+
+ private:
+  CertificateBundle load_once(const config::FileIdentity& identity,
+                              const config::TrustConfig& trust) const {
     CertificateBundle b;
     b.source = "file";
     b.origin = identity_.cert;
-    std::vector<X509Ptr> certs = load_certificates(identity_.cert);
+    std::vector<X509Ptr> certs = load_certificates(identity.cert);
     b.leaf = std::move(certs.front());
     for (std::size_t i = 1; i < certs.size(); ++i) b.chain.push_back(std::move(certs[i]));
-    const Secret pass{read_passphrase(identity_.key_passphrase_file, identity_.key_passphrase_env)};
-    b.key = load_private_key(identity_.key, pass.text);
-    load_trust(trust_, b);
+    const Secret pass{read_passphrase(identity.key_passphrase_file, identity.key_passphrase_env)};
+    b.key = load_private_key(identity.key, pass.text);
+    load_trust(trust, b);
     return b;
   }
-  std::string name() const override { return "file"; }
 
- private:
   config::FileIdentity identity_;
   config::TrustConfig trust_;
 };
@@ -49,6 +108,18 @@ class LocalCaSource : public CertificateSource {
   explicit LocalCaSource(const config::Config& c) : ca_(c.identity.local_ca), trust_(c.trust) {}
 
   CertificateBundle load() override {
+    return load_consistently(watched_files(), [this] { return load_once(); });
+  }
+  std::string name() const override { return "local_ca"; }
+  // A new ca.crt/ca.key (CA rotation) is picked up like any other file change.
+  std::vector<std::string> watched_files() const override {
+    const std::filesystem::path dir(ca_.dir);
+    return present({(dir / "ca.crt").string(), (dir / "ca.key").string(), ca_.key_passphrase_file,
+                    trust_.ca_bundle, trust_.crl});
+  }
+
+ private:
+  CertificateBundle load_once() const {
     const Secret pass{read_passphrase(ca_.key_passphrase_file, ca_.key_passphrase_env)};
     const LocalCa ca = LocalCa::open(ca_.dir, pass.text);
     LeafRequest request;
@@ -67,9 +138,7 @@ class LocalCaSource : public CertificateSource {
     if (b.trust.empty()) b.trust.push_back(share(ca.certificate()));
     return b;
   }
-  std::string name() const override { return "local_ca"; }
 
- private:
   config::LocalCaIdentity ca_;
   config::TrustConfig trust_;
 };
@@ -86,9 +155,12 @@ std::unique_ptr<CertificateSource> make_local_ca_source(const config::Config& co
 
 std::unique_ptr<CertificateSource> make_source(const config::Config& config) {
   switch (config.identity.source) {
-    case config::IdentitySource::file: return make_file_source(config);
-    case config::IdentitySource::local_ca: return make_local_ca_source(config);
-    case config::IdentitySource::acm: break;
+    case config::IdentitySource::file:
+      return make_file_source(config);
+    case config::IdentitySource::local_ca:
+      return make_local_ca_source(config);
+    case config::IdentitySource::acm:
+      break;
   }
   throw std::runtime_error("identity.source acm: not available in this build yet");
 }

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "certs/certificate_bundle.hpp"
 #include "config/config.hpp"
@@ -15,6 +16,9 @@ class CertificateSource {
   virtual ~CertificateSource() = default;
   virtual CertificateBundle load() = 0;
   virtual std::string name() const = 0;  // "file" | "local_ca" | "acm"
+  // Every file load() reads (identity, passphrase, trust bundle, CRL): a change to any of them
+  // triggers a reload (certs/file_watcher.hpp). Empty for sources that read no files.
+  virtual std::vector<std::string> watched_files() const { return {}; }
 };
 
 // identity.source file: cert/key (key optionally encrypted PKCS#8) + trust.ca_bundle + trust.crl.

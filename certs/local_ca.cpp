@@ -230,10 +230,11 @@ IssuedCertificate LocalCa::issue(const LeafRequest& request) const {
   validate(request);
   ERR_clear_error();
   EvpPkeyPtr key = make_p256_key();
-  const std::time_t not_before =
-      std::time(nullptr) - kClockSkew.count() + request.not_before_offset.count();
-  X509Ptr cert = new_certificate(key.get(), leaf_common_name(request), not_before,
-                                 not_before + request.ttl.count());
+  // The certificate is usable for `ttl` from now; backdating not_before for skewed peers must
+  // not eat into that (a 6 s test ttl would otherwise be born expired).
+  const std::time_t issued = std::time(nullptr) + request.not_before_offset.count();
+  X509Ptr cert = new_certificate(key.get(), leaf_common_name(request),
+                                 issued - kClockSkew.count(), issued + request.ttl.count());
   X509* x = cert.get();
   check(X509_set_issuer_name(x, X509_get_subject_name(cert_.get())), "cannot set the issuer");
   add_subject_alt_names(x, request);

@@ -37,7 +37,8 @@ class LocalCa {
   static LocalCa generate(const std::string& common_name);
 
   // A fresh P-256 leaf: URI SAN + DNS SANs, EKU serverAuth+clientAuth, KeyUsage digitalSignature,
-  // random 128-bit serial, not_before = now - 5 min (clock skew) + offset.
+  // random 128-bit serial, not_after = now + offset + ttl, not_before = now + offset - 5 min
+  // (peers with clocks a little behind accept it at once; the usable lifetime stays `ttl`).
   IssuedCertificate issue(const LeafRequest& request) const;
 
   X509* certificate() const { return cert_.get(); }

@@ -20,7 +20,7 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kGroups = "X25519:P-256:P-384";
-constexpr int kVerifyDepth = 4;                  // leaf + 3 intermediates: a mesh needs no more
+constexpr int kVerifyDepth = 4;                  // up to 4 intermediates: a mesh needs no more
 constexpr long kMaxCertList = 32 * 1024;         // bounds what a hostile peer makes us parse
 
 [[noreturn]] void fail(const std::string& origin, const std::string& what) {
@@ -60,12 +60,12 @@ X509_STORE* make_store(const CertificateBundle& b) {
   X509_STORE* store = X509_STORE_new();
   for (const auto& anchor : b.trust) X509_STORE_add_cert(store, anchor.get());
   for (const auto& crl : b.crls) X509_STORE_add_crl(store, crl.get());
-  if (!b.crls.empty()) X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+  if (const unsigned long flags = crl_verify_flags(b)) X509_STORE_set_flags(store, flags);
   return store;
 }
 
 SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& policy, bool server,
-                       const std::string& sid_context) {
+                       const std::string& sid_context, const SessionTicketKeys* ticket_keys) {
   SslCtxPtr ctx(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()));
   if (!ctx) fail(b.origin, "SSL_CTX_new");
   SSL_CTX* c = ctx.get();
@@ -94,13 +94,14 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
   // The peer must be a client (inbound) or a server (outbound) by its EKU.
   SSL_CTX_set_purpose(c, server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
   const int mode = server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER;
-  SSL_CTX_set_verify(c, mode, &PeerCheck::verify_callback);
+  SSL_CTX_set_verify(c, mode, verify_callback_for(b.accept_stale_crl));
 
   if (server) {
     SSL_CTX_set_session_id_context(c, reinterpret_cast<const unsigned char*>(sid_context.data()),
                                    unsigned(std::min<size_t>(sid_context.size(), SSL_MAX_SID_CTX_LENGTH)));
     if (policy.session_resumption) {
       SSL_CTX_set_num_tickets(c, 1);  // one ticket per handshake: each costs an encode
+      if (ticket_keys) ticket_keys->install(c);
     } else {
       SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
       SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
@@ -119,18 +120,28 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
 
 }  // namespace
 
-std::shared_ptr<const TlsContexts> make_tls_contexts(CertificateBundle b,
-                                                     const config::TlsConfig& policy) {
+std::shared_ptr<const TlsContexts> make_tls_contexts(
+    const CertificateBundle& b, const config::TlsConfig& policy,
+    std::shared_ptr<const SessionTicketKeys> ticket_keys) {
   validate_bundle(b);
+  validate_crls(b);
   ERR_clear_error();
   auto out = std::make_shared<TlsContexts>();
-  std::string digest_input = "min=" + policy.min_version + ";ciphers=" + policy.cipher_suites + ";";
+  std::string digest_input = "min=" + policy.min_version + ";ciphers=" + policy.cipher_suites +
+                             ";stale_crl=" + (b.accept_stale_crl ? "warn;" : "refuse;");
   for (const auto& anchor : b.trust) digest_input += der(anchor.get());
   for (const auto& crl : b.crls) digest_input += crl_der(crl.get());
   out->trust_digest = sha256_hex(digest_input);
 
-  out->server = make_context(b, policy, true, out->trust_digest.substr(0, SSL_MAX_SID_CTX_LENGTH));
-  out->client = make_context(b, policy, false, {});
+  out->ticket_keys = std::move(ticket_keys);
+  out->server = make_context(b, policy, true, out->trust_digest.substr(0, SSL_MAX_SID_CTX_LENGTH),
+                             out->ticket_keys.get());
+  out->client = make_context(b, policy, false, {}, nullptr);
+  out->crls = describe_crls(b);
+  out->accept_stale_crl = b.accept_stale_crl;
+  out->warnings = anchors_without_crl(b);
+  for (std::string& w : crl_warnings(out->crls, std::time(nullptr), b.accept_stale_crl))
+    out->warnings.push_back(std::move(w));
 
   out->identity = extract_identity(b.leaf.get()).display();
   out->serial_hex = serial_hex(b.leaf.get());
@@ -140,8 +151,8 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(CertificateBundle b,
     const std::time_t t = to_time_t(X509_get0_notAfter(anchor.get()));
     if (out->trust_not_after == 0 || t < out->trust_not_after) out->trust_not_after = t;
   }
-  out->leaf = std::move(b.leaf);
-  out->trust = std::move(b.trust);
+  out->leaf = share(b.leaf.get());
+  for (const auto& anchor : b.trust) out->trust.push_back(share(anchor.get()));
   out->source = b.source;
   return out;
 }

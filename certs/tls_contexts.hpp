@@ -9,11 +9,15 @@
 #include <string>
 
 #include "certs/certificate_bundle.hpp"
+#include "certs/crl_policy.hpp"
+#include "certs/session_ticket_keys.hpp"
 #include "config/config.hpp"
 
 namespace mtls::certs {
 
 struct TlsContexts {
+  // Declared first so it is destroyed last: `server` points to it (SSL_CTX ex_data).
+  std::shared_ptr<const SessionTicketKeys> ticket_keys;
   SslCtxPtr server;
   SslCtxPtr client;
   // What is being served, for /certs, logs and metrics.
@@ -28,12 +32,20 @@ struct TlsContexts {
   // SHA-256 over trust anchors, CRLs and TLS policy. Sessions are bound to it (with the listener)
   // through session_id_context, so a trust or CRL change invalidates every session.
   std::string trust_digest;
+  std::vector<CrlInfo> crls;          // for the next-update gauge and stale-CRL warnings
+  bool accept_stale_crl = false;
+  // Things an operator should know about what was loaded (a CRL without a root's CRL, a stale
+  // CRL); logged after the reload. certs/ itself does not log.
+  std::vector<std::string> warnings;
 };
 
 // Validates the bundle, then builds both contexts. Throws std::runtime_error naming the bundle's
-// origin on any failure; nothing is half-built.
-std::shared_ptr<const TlsContexts> make_tls_contexts(CertificateBundle bundle,
-                                                     const config::TlsConfig& policy);
+// origin on any failure; nothing is half-built. The bundle is only shared (X509_up_ref), so the
+// store can build again from it when it rotates `ticket_keys`. Without ticket keys each server
+// context has OpenSSL's own, and tickets do not survive a reload.
+std::shared_ptr<const TlsContexts> make_tls_contexts(
+    const CertificateBundle& bundle, const config::TlsConfig& policy,
+    std::shared_ptr<const SessionTicketKeys> ticket_keys = nullptr);
 
 // The session_id_context of a listener's SSLs: H(trust_digest, listener, policy), so a session
 // from one listener (or from before a trust change) never resumes on another. Computed once per

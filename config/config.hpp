@@ -39,6 +39,7 @@ struct LocalCaIdentity {
   std::string spiffe_id;
   std::vector<std::string> dns_names;
   Duration ttl = std::chrono::hours(24);
+  double renew_at = 2.0 / 3.0;     // re-issue at this fraction of ttl (±10 % jitter), 0.1..0.9
   std::string key_passphrase_file; // for an encrypted ca.key
   std::string key_passphrase_env;
 };
@@ -59,9 +60,14 @@ struct IdentityConfig {
   AcmIdentity acm;
 };
 
+// A CRL past its nextUpdate: refuse the peers of its CA (fail closed, as nginx and Envoy do),
+// or warn and keep using it.
+enum class CrlStale { refuse, warn };
+
 struct TrustConfig {
   std::string ca_bundle;           // empty with source local_ca: the local CA's certificate
   std::string crl;
+  CrlStale crl_stale = CrlStale::refuse;
 };
 
 struct TlsConfig {

@@ -32,7 +32,8 @@ bool all_digits(std::string_view text) {
 
 bool is_ipv4_literal(std::string_view host) {
   in_addr addr{};
-  return inet_pton(AF_INET, std::string(host).c_str(), &addr) == 1;
+  // inet_pton stops at a NUL: "127.0.0.1\0x" would pass as 127.0.0.1 (found by tests/fuzz).
+  return host.find('\0') == host.npos && inet_pton(AF_INET, std::string(host).c_str(), &addr) == 1;
 }
 
 bool is_ipv6_literal(std::string_view host) {
@@ -40,7 +41,8 @@ bool is_ipv6_literal(std::string_view host) {
   if (address.size() != host.size() && address.size() + 1 == host.size())
     return false;  // "fe80::1%"
   in6_addr addr{};
-  return inet_pton(AF_INET6, std::string(address).c_str(), &addr) == 1;
+  return host.find('\0') == host.npos &&
+         inet_pton(AF_INET6, std::string(address).c_str(), &addr) == 1;
 }
 
 bool check_host_name(std::string_view name, std::string& why) {

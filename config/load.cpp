@@ -4,10 +4,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "config/config.hpp"
 #include "config/schema.hpp"
@@ -48,31 +51,75 @@ std::string syntax_hint(std::string_view yaml, int line) {
   return "; quote IPv6 addresses, like listen: \"[::1]:9901\"";
 }
 
+// Finds where a second YAML document starts, if there is one. YAML::LoadAll cannot be used:
+// yaml-cpp 0.7 loops forever, allocating, on some malformed streams ("," alone; yaml-cpp issue
+// #1040, found by tests/fuzz). The event parser with a do-nothing handler, asked for at most two
+// documents, always ends.
+class SecondDocument : public YAML::EventHandler {
+ public:
+  static std::optional<YAML::Mark> find(std::string_view yaml) {
+    std::istringstream in{std::string(yaml)};
+    SecondDocument handler;
+    try {
+      YAML::Parser parser(in);
+      if (!parser.HandleNextDocument(handler) || !parser.HandleNextDocument(handler)) return {};
+    } catch (const YAML::Exception&) {
+      return {};  // the first document's syntax errors are reported by YAML::Load
+    }
+    return handler.start_;
+  }
+  // The position reported is that of the second document's first node, like a node's Mark().
+  void OnDocumentStart(const YAML::Mark&) override { pending_ = true; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override {
+    node(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& m) {
+    if (pending_) start_ = m;
+    pending_ = false;
+  }
+  bool pending_ = false;
+  YAML::Mark start_;
+};
+
 void read_document(std::string_view yaml, const std::string& base_dir, detail::Diagnostics& diag,
                    Config& config) {
-  std::vector<YAML::Node> documents;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    document = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {  // yaml-cpp reports syntax only by throwing
     diag.add(detail::position_of(e.mark), "",
              "invalid YAML: " + e.msg + syntax_hint(yaml, e.mark.line));
     return;
   }
-  if (documents.empty() || documents[0].IsNull()) {
+  if (!document || document.IsNull()) {
     diag.add({1, 1}, "", "empty config; expected a map of settings (identity, inbound, ...)");
     return;
   }
-  if (!documents[0].IsMap()) {
+  if (!document.IsMap()) {
     diag.add({1, 1}, "",
              "expected a map of settings at the top level, got a " +
-                 std::string(documents[0].IsSequence() ? "list" : "scalar"));
+                 std::string(document.IsSequence() ? "list" : "scalar"));
     return;
   }
-  if (documents.size() > 1) {
-    diag.add(detail::position_of(documents[1].Mark()), "",
-             "a second YAML document; a config file holds one");
+  if (const auto second = SecondDocument::find(yaml)) {
+    diag.add(detail::position_of(*second), "", "a second YAML document; a config file holds one");
   }
-  detail::read_config(documents[0], diag, config);
+  detail::read_config(document, diag, config);
   resolve_paths(config, base_dir);
   detail::validate(config, diag);
 }

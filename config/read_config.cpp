@@ -40,6 +40,20 @@ void read_limits(const MapReader& top, Limits& out) {
                       std::numeric_limits<std::uint32_t>::max());
 }
 
+void read_trust(const MapReader& top, TrustConfig& out) {
+  const MapReader trust(top.diag(), top.get("trust"), {"ca_bundle", "crl", "crl_stale"});
+  trust.read("ca_bundle", out.ca_bundle);  // required unless local_ca: validate.cpp
+  trust.read("crl", out.crl);
+  std::string stale;
+  if (auto f = trust.get("crl_stale"); f && read_string(top.diag(), *f, stale)) {
+    if (stale == "refuse" || stale == "warn") {
+      out.crl_stale = stale == "warn" ? CrlStale::warn : CrlStale::refuse;
+    } else {
+      top.diag().add(f->at, f->path, "unknown policy \"" + stale + "\"; expected refuse or warn");
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view source_name(IdentitySource source) {
@@ -63,9 +77,7 @@ void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
   admin.read("listen", out.admin.listen, 0, Need::optional);
   top.read_integer("workers", out.workers, 0, 256);
   read_identity(top, out.identity);
-  const MapReader trust(diag, top.get("trust"), {"ca_bundle", "crl"});
-  trust.read("ca_bundle", out.trust.ca_bundle);  // required unless local_ca: validate.cpp
-  trust.read("crl", out.trust.crl);
+  read_trust(top, out.trust);
   read_tls(top, out.tls);
   read_listeners(top, out);
   read_limits(top, out.limits);

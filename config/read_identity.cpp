@@ -1,6 +1,7 @@
 // identity: which source, and its section. Sections of other sources may stay in the file (so
 // switching is one line) and are checked for types and syntax, but nothing in them is required.
 
+#include <charconv>
 #include <optional>
 #include <string>
 
@@ -40,15 +41,34 @@ void read_file(const MapReader& identity, bool chosen, FileIdentity& out) {
   file.read("poll_interval", out.poll_interval, false);
 }
 
+// A fraction of the certificate's lifetime, written as a decimal: 0.667. Past 0.9 the ±10 %
+// jitter could push a renewal beyond expiry; below 0.1 a sidecar mostly renews.
+void read_renew_at(const MapReader& ca, double& out) {
+  const std::optional<Field> f = ca.get("renew_at");
+  std::string text;
+  if (!f || !read_string(ca.diag(), *f, text)) return;
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (error != std::errc() || stop != end || !(value >= 0.1 && value <= 0.9)) {
+    ca.diag().add(f->at, f->path,
+                  "\"" + text + "\": expected a fraction of ttl between 0.1 and 0.9, like 0.667");
+    return;
+  }
+  out = value;
+}
+
 void read_local_ca(const MapReader& identity, bool chosen, LocalCaIdentity& out) {
   const MapReader ca(
       identity.diag(), section(identity, IdentitySource::local_ca, chosen),
-      {"dir", "spiffe_id", "dns_names", "ttl", "key_passphrase_file", "key_passphrase_env"});
+      {"dir", "spiffe_id", "dns_names", "ttl", "renew_at", "key_passphrase_file",
+       "key_passphrase_env"});
   const Need need = chosen ? Need::required : Need::optional;
   ca.read("dir", out.dir, need);
   ca.read("spiffe_id", out.spiffe_id, need, check_spiffe_id);
   read_strings(identity.diag(), ca.get("dns_names"), out.dns_names, check_host_name);
   ca.read("ttl", out.ttl, false);
+  read_renew_at(ca, out.renew_at);
   ca.read("key_passphrase_file", out.key_passphrase_file);
   ca.read("key_passphrase_env", out.key_passphrase_env, Need::optional, check_env_name);
 }

@@ -1,6 +1,7 @@
 #include "metrics/admin_server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -95,13 +96,22 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   void do_accept() {
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (!ec) std::make_shared<AdminSession>(std::move(s), self->handlers)->start();
-      if (ec) log::warn("admin accept: " + ec.message());
-      self->do_accept();
+      if (!ec) {
+        std::make_shared<AdminSession>(std::move(s), self->handlers)->start();
+        return self->do_accept();
+      }
+      // Out of descriptors the pending connection stays in the backlog: re-arming at once would
+      // fail again at once, spinning a core. Back off as the data-path listeners do.
+      log::warn("admin accept: " + ec.message() + "; backing off 100ms");
+      self->backoff.expires_after(std::chrono::milliseconds(100));
+      self->backoff.async_wait([self](beast::error_code e) {
+        if (!e) self->do_accept();
+      });
     });
   }
 
   tcp::acceptor acceptor;
+  net::steady_timer backoff{acceptor.get_executor()};
   std::shared_ptr<const AdminHandlers> handlers;  // shared with live sessions
 };
 
@@ -127,6 +137,7 @@ void AdminServer::start() { impl_->do_accept(); }
 void AdminServer::stop() {
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
+  impl_->backoff.cancel();
 }
 
 unsigned short AdminServer::port() const { return impl_->acceptor.local_endpoint().port(); }

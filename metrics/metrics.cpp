@@ -56,7 +56,14 @@ void Metrics::init_reloads(std::string_view source) {
 }
 
 void Metrics::set_crl_next_update(std::string_view issuer, double unix_seconds) {
-  crl_next_update_.Add({{"issuer", std::string(issuer)}}).Set(unix_seconds);
+  pm::Gauge& gauge = crl_next_update_.Add({{"issuer", std::string(issuer)}});
+  gauge.Set(unix_seconds);
+  crl_gauges_.insert(&gauge);
+}
+
+void Metrics::clear_crl_next_updates() {
+  for (pm::Gauge* gauge : crl_gauges_) crl_next_update_.Remove(gauge);
+  crl_gauges_.clear();
 }
 
 std::vector<pm::MetricFamily> Metrics::Collect() const {

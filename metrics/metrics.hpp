@@ -17,6 +17,7 @@
 
 #include <deque>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,8 @@ class Metrics : public prometheus::Collectable {
   // Creates both reload series of `source` at 0, so alerts see the first failure as an increase.
   void init_reloads(std::string_view source);
   void set_crl_next_update(std::string_view issuer, double unix_seconds);
+  // Forgets every CRL series (a reload may drop a CRL; its old nextUpdate must not linger).
+  void clear_crl_next_updates();
 
   std::vector<prometheus::MetricFamily> Collect() const override;
   // The Prometheus text exposition of everything (GET /metrics).
@@ -65,6 +68,7 @@ class Metrics : public prometheus::Collectable {
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Family<prometheus::Gauge>& last_reload_;
   prometheus::Family<prometheus::Gauge>& crl_next_update_;
+  std::set<prometheus::Gauge*> crl_gauges_;  // control thread only
 };
 
 }  // namespace mtls::metrics

@@ -29,14 +29,14 @@ struct IoResult {
 };
 
 template <class S>
-concept ByteStream = requires(S s, const S cs, net::mutable_buffer in, net::const_buffer out,
+concept ByteStream = requires(S s, net::mutable_buffer in, net::const_buffer out,
                               std::function<void(error_code)> handler) {
   { s.read_some(in) } -> std::same_as<IoResult>;
   { s.write_some(out) } -> std::same_as<IoResult>;
   { s.shutdown_send() } -> std::same_as<IoResult>;  // FIN, or close_notify then FIN
-  { cs.has_buffered_input() } -> std::same_as<bool>;  // readable without touching the socket
   s.async_wait(IoStatus::want_read, handler);         // handler(error_code)
   s.close();                                          // idempotent; later calls fail with error
+  { s.error() } -> std::convertible_to<error_code>;    // why the last operation failed
 };
 
 }  // namespace mtls::proxy

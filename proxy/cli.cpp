@@ -1,7 +1,6 @@
 #include "proxy/cli.hpp"
 
 #include <openssl/crypto.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -16,6 +15,7 @@
 #include "config/config.hpp"
 #include "metrics/log.hpp"
 #include "proxy/demo.hpp"
+#include "proxy/sandbox.hpp"
 #include "proxy/sidecar.hpp"
 #include "proxy/version.hpp"
 
@@ -104,10 +104,15 @@ int cmd_run(int argc, char** argv, int first) {
   if (f.help) return std::fputs("usage: mtls-sidecar run --config FILE [--log-level LEVEL]\n", stdout), 0;
   apply_log_level(f);
   config::Config cfg = config::load_file(require(f, "config"));
-  ::signal(SIGPIPE, SIG_IGN);  // a peer gone mid-write is an error code, not a dead process
   log::info(std::string("mtls-sidecar ") + kVersion + " starting with " + cfg.path);
+  // Least privilege (proxy/sandbox.hpp): the sandbox before any thread exists, the user switch
+  // once the ports are bound.
+  const sandbox::Plan plan = sandbox::make_plan(cfg);
   Sidecar sidecar(std::move(cfg), {.handle_signals = true});
+  log::info(sandbox::restrict_filesystem(plan).detail);
   sidecar.start();
+  sandbox::drop_privileges(plan);
+  if (!plan.user.empty()) log::info("running as user " + plan.user);
   log::info("ready");
   sidecar.wait();
   sidecar.stop();

@@ -1,6 +1,5 @@
 #include "proxy/demo.hpp"
 
-#include <csignal>
 #include <string>
 #include <thread>
 
@@ -169,9 +168,6 @@ class DemoSteps {
 
 int run_demo() {
   const auto start = std::chrono::steady_clock::now();
-  // The sidecars' TLS streams write with write(2): a client that hangs up mid-reply must be an
-  // error code, not SIGPIPE ending the demo (`run` does the same).
-  std::signal(SIGPIPE, SIG_IGN);
   const QuietLogs quiet;
   Report report;
   try {

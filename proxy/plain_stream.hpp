@@ -31,7 +31,6 @@ class PlainStream {
     socket_.shutdown(tcp::socket::shutdown_send, ec);
     return {ec ? IoStatus::error : IoStatus::ok, 0};
   }
-  bool has_buffered_input() const { return false; }
 
   template <class Handler>
   void async_wait(IoStatus want, Handler&& handler) {

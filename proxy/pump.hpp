@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "proxy/buffer_pool.hpp"
 #include "proxy/byte_stream.hpp"
@@ -31,6 +32,7 @@ class Pump {
   }
 
   PumpEnd state() const { return state_; }
+  const std::string& failure() const { return failure_; }  // why it failed, for the log
 
  private:
   // Bounds the work done for one connection before yielding to the others on this worker.
@@ -66,6 +68,7 @@ class Pump {
         shutdown_to();
         return false;
       case IoStatus::error:
+        failure_ = "reading: " + from_.error().message();
         return stop(PumpEnd::failed);
     }
     return false;
@@ -80,15 +83,14 @@ class Pump {
         wait(to_, r.status);
         return false;
       } else {
+        failure_ = "writing: " + to_.error().message();
         return stop(PumpEnd::failed);
       }
     }
+    // Read again at once: under load more data is usually there already, and a read that would
+    // block costs one syscall where a readiness wait costs an epoll round trip. read() gives the
+    // buffer back before it waits.
     begin_ = end_ = 0;
-    if (!from_.has_buffered_input()) {
-      pool_.release(buffer_);
-      wait(from_, IoStatus::want_read);
-      return false;
-    }
     return true;
   }
 
@@ -105,7 +107,10 @@ class Pump {
   void wait(S& stream, IoStatus want) {
     stream.async_wait(want, [this, keep = owner_.lock()](error_code ec) {
       if (state_ != PumpEnd::running) return;
-      if (ec) return void(stop(PumpEnd::failed));
+      if (ec) {
+        failure_ = "waiting: " + ec.message();
+        return void(stop(PumpEnd::failed));
+      }
       if (shutting_down_) return shutdown_to();
       run();
     });
@@ -126,6 +131,7 @@ class Pump {
   std::size_t begin_ = 0, end_ = 0;
   bool shutting_down_ = false;
   PumpEnd state_ = PumpEnd::running;
+  std::string failure_;
   std::weak_ptr<void> owner_;  // the session; waits hold it alive, the pump does not
   std::function<void(std::size_t)> on_bytes_;
   std::function<void()> on_end_;

@@ -1,7 +1,7 @@
 #pragma once
 // Both directions of a connection: downstream->upstream and upstream->downstream pumps.
-// Reports once: `on_end(false)` when both sides ended in order (each FIN/close_notify was passed
-// on as a half-close), `on_end(true)` as soon as either side failed (reset, error, timeout).
+// Reports once: `on_end("")` when both sides ended in order (each FIN/close_notify was passed on
+// as a half-close), `on_end(why)` as soon as either direction failed (reset, error, timeout).
 
 #include "metrics/labels.hpp"
 #include "proxy/pump.hpp"
@@ -13,7 +13,7 @@ class Relay {
  public:
   Relay(Down& down, Up& up, BufferPool& pool) : to_upstream_(down, up, pool), to_downstream_(up, down, pool) {}
 
-  // on_bytes(metrics::Side from, size_t n); on_end(bool failed). Handlers hold `owner` alive.
+  // on_bytes(metrics::Side from, size_t n); on_end(std::string failure). Handlers hold `owner`.
   template <class OnBytes, class OnEnd>
   void start(const std::shared_ptr<void>& owner, OnBytes on_bytes, OnEnd on_end) {
     on_end_ = std::move(on_end);
@@ -32,13 +32,17 @@ class Relay {
                       to_downstream_.state() != PumpEnd::running;
     if (failed || both) {
       reported_ = true;
-      on_end_(failed);
+      if (to_upstream_.state() == PumpEnd::failed)
+        return on_end_("downstream->upstream " + to_upstream_.failure());
+      if (to_downstream_.state() == PumpEnd::failed)
+        return on_end_("upstream->downstream " + to_downstream_.failure());
+      on_end_({});
     }
   }
 
   Pump<Down, Up> to_upstream_;
   Pump<Up, Down> to_downstream_;
-  std::function<void(bool)> on_end_;
+  std::function<void(std::string)> on_end_;
   bool reported_ = false;
 };
 

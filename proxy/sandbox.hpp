@@ -41,9 +41,9 @@ Plan make_plan(const config::Config& config);
 
 struct Status {
   bool no_new_privs = false;
-  int landlock_abi = 0;          // 0: the kernel has no Landlock (or it is disabled)
+  int landlock_abi = 0;  // 0: the kernel has no Landlock (or it is disabled)
   bool landlock_enforced = false;
-  std::string detail;            // one line for the log: what was restricted, or why not
+  std::string detail;  // one line for the log: what was restricted, or why not
 };
 
 // PR_SET_NO_NEW_PRIVS, then a Landlock ruleset that handles every filesystem right the kernel

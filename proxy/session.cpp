@@ -102,9 +102,9 @@ void Session::fail_connect(metrics::ConnectFailure reason) {
          "cannot connect to " + listener_.spec().forward.to_string());
 }
 
-void Session::relay_ended(bool failed) {
+void Session::relay_ended(const std::string& failure) {
   if (timed_out_) return finish("error", "timeout", "idle timeout");
-  if (failed) return finish("error", "reset", "a side ended with an error");
+  if (!failure.empty()) return finish("error", "reset", failure);
   finish("ok", "ok");
 }
 

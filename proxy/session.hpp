@@ -56,9 +56,9 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
           (side == metrics::Side::downstream ? bytes_from_downstream_ : bytes_from_upstream_) += n;
           touch();
         },
-        [this](bool failed) { relay_ended(failed); });
+        [this](std::string failure) { relay_ended(failure); });
   }
-  void relay_ended(bool failed);
+  void relay_ended(const std::string& failure);  // "" = both sides ended in order
   void record_tls(SSL* ssl);
 
   Listener& listener_;

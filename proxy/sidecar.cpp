@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <future>
 
 #include "certs/describe.hpp"
@@ -68,19 +69,24 @@ Sidecar::Sidecar(config::Config config, SidecarOptions options)
 Sidecar::~Sidecar() { stop(); }
 
 void Sidecar::start() {
+  // OpenSSL writes to the socket with write(2), not send(MSG_NOSIGNAL): a peer gone mid-write must
+  // be an error code on that connection, not SIGPIPE killing the process.
+  ::signal(SIGPIPE, SIG_IGN);
   metrics_->init_reloads(source_->name());
-  const certs::ReloadResult first = store_->reload(*source_);
-  record_reload(first);
+  triggers_ = std::make_unique<ReloadTriggers>(
+      control_, config_, source_->watched_files(),
+      ReloadActions{.reload = [this] { return reload_on_control(); },
+                    .current = [this] { return store_->current(); },
+                    .rotate_ticket_keys = [this] { return store_->rotate_ticket_keys(); }});
+  const certs::ReloadResult first = triggers_->reload_now("start-up");  // logs the identity
   if (!first.ok) throw std::runtime_error("identity: " + first.reason);
-  const auto contexts = store_->current();
-  log::info("identity " + contexts->identity + " serial " + contexts->serial_hex + " from " +
-            source_->name());
 
   bind_listeners();
   if (options_.admin) start_admin();
   control_work_ = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(
       control_.get_executor());
   if (options_.handle_signals) watch_signals();
+  triggers_->start();
   for (auto& w : workers_) w->start();
   control_thread_ = std::thread([this] { control_.run(); });
   started_ = true;
@@ -132,7 +138,7 @@ void Sidecar::watch_signals() {
     if (ec) return;
     if (signo == SIGHUP) {
       log::info("SIGHUP: reloading certificates and trust");
-      record_reload(store_->reload(*source_));
+      triggers_->reload_now("SIGHUP");
       return watch_signals();
     }
     log::info(std::string(signo == SIGTERM ? "SIGTERM" : "SIGINT") +
@@ -140,6 +146,12 @@ void Sidecar::watch_signals() {
     request_drain();
     watch_signals();
   });
+}
+
+certs::ReloadResult Sidecar::reload_on_control() {
+  const certs::ReloadResult r = store_->reload(*source_);
+  record_reload(r);
+  return r;
 }
 
 void Sidecar::record_reload(const certs::ReloadResult& result) {
@@ -151,16 +163,16 @@ void Sidecar::record_reload(const certs::ReloadResult& result) {
   const auto c = store_->current();
   metrics_->set_certificate_expiry("identity", double(c->not_after));
   metrics_->set_certificate_expiry("trust", double(c->trust_not_after));
+  metrics_->clear_crl_next_updates();
+  for (const auto& crl : c->crls) {
+    if (crl.next_update != 0) metrics_->set_crl_next_update(crl.issuer, double(crl.next_update));
+  }
 }
 
 certs::ReloadResult Sidecar::reload() {
   std::promise<certs::ReloadResult> done;
   auto result = done.get_future();
-  net::post(control_, [this, &done] {
-    const certs::ReloadResult r = store_->reload(*source_);
-    record_reload(r);
-    done.set_value(r);
-  });
+  net::post(control_, [this, &done] { done.set_value(triggers_->reload_now("reload requested")); });
   return result.get();
 }
 
@@ -200,6 +212,7 @@ void Sidecar::request_stop() {
   net::post(control_, [this] {
     if (admin_) admin_->stop();
     if (signals_) signals_->cancel();
+    if (triggers_) triggers_->stop();
     if (drain_timer_) drain_timer_->cancel();
     control_work_.reset();
     control_.stop();

@@ -24,6 +24,7 @@
 #include "metrics/admin_server.hpp"
 #include "metrics/metrics.hpp"
 #include "proxy/listener_spec.hpp"
+#include "proxy/reload_triggers.hpp"
 #include "proxy/worker.hpp"
 
 namespace mtls::proxy {
@@ -65,6 +66,7 @@ class Sidecar {
   void start_admin();
   void watch_signals();
   void wait_for_connections_to_end();  // control thread, during drain
+  certs::ReloadResult reload_on_control();  // what every ReloadTriggers reload runs
   void record_reload(const certs::ReloadResult& result);
   std::string describe_certs() const;
 
@@ -81,6 +83,7 @@ class Sidecar {
   std::unique_ptr<metrics::AdminServer> admin_;
   std::optional<net::signal_set> signals_;  // control thread only
   std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> control_work_;
+  std::unique_ptr<ReloadTriggers> triggers_;  // control thread; after control_: destroyed first
   std::thread control_thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> draining_{false};

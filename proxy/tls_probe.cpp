@@ -69,7 +69,9 @@ std::string alert_text(int alert) {
 // The alert is what tells a person *why* a server refused (TLS 1.3 refusals arrive after the
 // client's handshake already succeeded); close_notify is an orderly end, not a refusal.
 void on_info(const SSL* ssl, int where, int ret) {
-  if (!(where & SSL_CB_READ_ALERT) || (ret & 0xff) == SSL_AD_CLOSE_NOTIFY) return;
+  // SSL_CB_READ_ALERT shares bits with SSL_CB_WRITE_ALERT: compare the whole mask, or our own
+  // alert would be reported as the server's.
+  if ((where & SSL_CB_READ_ALERT) != SSL_CB_READ_ALERT || (ret & 0xff) == SSL_AD_CLOSE_NOTIFY) return;
   auto* result = static_cast<ProbeResult*>(SSL_get_app_data(ssl));
   if (result && result->alert.empty()) result->alert = alert_text(ret);
 }

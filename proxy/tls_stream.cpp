@@ -42,7 +42,8 @@ IoResult TlsStream::result(int ret, std::size_t bytes) {
       if (ERR_GET_LIB(openssl_error_) == ERR_LIB_SSL &&
           ERR_GET_REASON(openssl_error_) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
         transport_closed_ = true;
-        if (SSL_is_init_finished(ssl_.get())) return {IoStatus::eof, 0};
+        // (SSL_is_init_finished() cannot tell: OpenSSL's fatal-error path has already reset it.)
+        if (established_) return {IoStatus::eof, 0};
       }
       error_ = net::error::make_error_code(net::error::connection_aborted);
       return {IoStatus::error, 0};
@@ -53,7 +54,9 @@ IoResult TlsStream::result(int ret, std::size_t bytes) {
 IoResult TlsStream::handshake() {
   if (closed_) return {IoStatus::error, 0};
   ERR_clear_error();
-  return result(SSL_do_handshake(ssl_.get()), 0);
+  const IoResult r = result(SSL_do_handshake(ssl_.get()), 0);
+  established_ = r.status == IoStatus::ok;
+  return r;
 }
 
 IoResult TlsStream::read_some(net::mutable_buffer b) {

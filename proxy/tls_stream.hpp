@@ -30,7 +30,6 @@ class TlsStream {
   IoResult read_some(net::mutable_buffer b);
   IoResult write_some(net::const_buffer b);
   IoResult shutdown_send();
-  bool has_buffered_input() const { return !closed_ && SSL_has_pending(ssl_.get()) == 1; }
 
   template <class Handler>
   void async_wait(IoStatus want, Handler&& handler) {
@@ -50,6 +49,7 @@ class TlsStream {
   tcp::socket socket_;
   certs::SslPtr ssl_;
   bool closed_ = false;
+  bool established_ = false;  // the handshake completed
   bool transport_closed_ = false;
   unsigned long openssl_error_ = 0;
   error_code error_;

@@ -93,8 +93,8 @@ void check_identity(X509* cert) {
   if (!peer.common_name.empty()) own.common_names.push_back(peer.common_name);
   const certs::Verdict self = certs::authorize(peer, own);
   check_verdict(self, peer, "own-names");
-  const bool has_names = !own.spiffe_ids.empty() || !own.dns_names.empty() ||
-                         !own.common_names.empty();
+  const bool has_names =
+      !own.spiffe_ids.empty() || !own.dns_names.empty() || !own.common_names.empty();
   if (peer.uris.size() <= 1 && has_names) {
     FUZZ_CHECK(self.allowed, "a policy of the peer's own names refuses it: " + self.detail);
   }

@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "config/names.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
+#include "tests/fuzz/known_issues.hpp"
 
 namespace {
 
@@ -23,7 +24,8 @@ using namespace mtls;
 constexpr const char* kName = "fuzz.yaml";
 
 void check_host(const config::HostPort& hp, const std::string& what) {
-  FUZZ_CHECK(hp.host.find('\0') == std::string::npos, what + " host has a NUL byte: " + hp.to_string());
+  FUZZ_CHECK(hp.host.find('\0') == std::string::npos,
+             what + " host has a NUL byte: " + hp.to_string());
   FUZZ_CHECK(!hp.host.empty(), what + " has an empty host");
 }
 
@@ -100,7 +102,8 @@ void check_error(const config::Error& e) {
   FUZZ_CHECK(!e.issues().empty(), "config::Error without issues");
   for (const config::Issue& issue : e.issues()) {
     FUZZ_CHECK(issue.file == kName, issue.to_string());
-    FUZZ_CHECK(issue.line >= 1 && issue.column >= 1, "issue without a position: " + issue.to_string());
+    FUZZ_CHECK(issue.line >= 1 && issue.column >= 1,
+               "issue without a position: " + issue.to_string());
     FUZZ_CHECK(!issue.message.empty(), "issue without a message: " + issue.to_string());
   }
 }

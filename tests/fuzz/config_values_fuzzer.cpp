@@ -42,9 +42,9 @@ void fuzz_host_port(std::string_view text) {
     return;
   }
   FUZZ_CHECK(!hp.host.empty(), "empty host from " + std::string(text));
-  FUZZ_CHECK(hp.host.find('\0') == std::string::npos,
-             "host with a NUL byte accepted; C APIs would use \"" + std::string(hp.host.c_str()) +
-                 "\"");
+  FUZZ_CHECK(
+      hp.host.find('\0') == std::string::npos,
+      "host with a NUL byte accepted; C APIs would use \"" + std::string(hp.host.c_str()) + "\"");
   config::HostPort again;
   FUZZ_CHECK(config::parse_host_port(hp.to_string(), again, why) && again == hp,
              "host:port does not round-trip: " + hp.to_string() + " " + why);

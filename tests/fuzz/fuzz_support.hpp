@@ -22,8 +22,8 @@ namespace mtls::fuzz {
                detail.c_str());
   std::abort();
 }
-#define FUZZ_CHECK(cond, detail) \
-  do {                           \
+#define FUZZ_CHECK(cond, detail)                                            \
+  do {                                                                      \
     if (!(cond)) ::mtls::fuzz::broken(__FILE__, __LINE__, #cond, (detail)); \
   } while (0)
 

@@ -24,20 +24,20 @@ inline bool too_many(const ASN1_INTEGER* value, long limit) {
 }
 
 inline bool costly_pbes2(const X509_ALGOR* alg) {
-  PBE2PARAM* pbe2 = static_cast<PBE2PARAM*>(
-      ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter));
+  PBE2PARAM* pbe2 =
+      static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter));
   if (pbe2 == nullptr) return false;
   bool costly = false;
   const int kdf = pbe2->keyfunc ? OBJ_obj2nid(pbe2->keyfunc->algorithm) : NID_undef;
   if (kdf == NID_id_pbkdf2) {
-    if (auto* p = static_cast<PBKDF2PARAM*>(ASN1_TYPE_unpack_sequence(
-            ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter))) {
+    if (auto* p = static_cast<PBKDF2PARAM*>(
+            ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter))) {
       costly = too_many(p->iter, 1L << 16);
       PBKDF2PARAM_free(p);
     }
   } else if (kdf == NID_id_scrypt) {
-    if (auto* p = static_cast<SCRYPT_PARAMS*>(ASN1_TYPE_unpack_sequence(
-            ASN1_ITEM_rptr(SCRYPT_PARAMS), pbe2->keyfunc->parameter))) {
+    if (auto* p = static_cast<SCRYPT_PARAMS*>(
+            ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(SCRYPT_PARAMS), pbe2->keyfunc->parameter))) {
       const long n = ASN1_INTEGER_get(p->costParameter);
       const long r = ASN1_INTEGER_get(p->blockSize);
       const long q = ASN1_INTEGER_get(p->parallelizationParameter);
@@ -80,7 +80,8 @@ inline bool has_costly_kdf(std::string_view pem) {
     unsigned char* data = nullptr;
     long length = 0;
     if (PEM_read_bio(bio, &name, &header, &data, &length) != 1) break;
-    if (std::strcmp(name, "ENCRYPTED PRIVATE KEY") == 0) costly = kdf_detail::costly_block(data, length);
+    if (std::strcmp(name, "ENCRYPTED PRIVATE KEY") == 0)
+      costly = kdf_detail::costly_block(data, length);
     OPENSSL_free(name);
     OPENSSL_free(header);
     OPENSSL_free(data);

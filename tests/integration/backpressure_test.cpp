@@ -59,6 +59,11 @@ TEST(Backpressure, ASlowReaderStopsTheSenderAndMemoryStaysFlat) {
   // 16 KiB per pump. Without backpressure all 256 MiB would have been accepted.
   EXPECT_LT(sent.load(), std::size_t(48) << 20);
   EXPECT_LT(growth_kib, 24 * 1024);
+  // For tests/reliability/scorecard (issue 7, item 5).
+  std::printf("SCORE backpressure_rss_growth_kib %ld %s RSS growth < 24 MiB and < 48 MiB accepted "
+              "while the backend reads nothing for 2 s (%.1f MiB accepted)\n",
+              growth_kib, growth_kib < 24 * 1024 && sent.load() < (std::size_t(48) << 20) ? "pass" : "fail",
+              double(sent.load()) / (1 << 20));
   backend.release();
 }
 

@@ -194,10 +194,11 @@ TEST_F(LocalCaTest, LeafCommonNameIsTheFirstDnsNameElseTheLastSpiffeSegment) {
   EXPECT_THAT(subject_alt_names(only_id.cert.get()), ElementsAre("URI:spiffe://t/ns/a/sa/orders"));
 }
 
-TEST_F(LocalCaTest, LeafLifetimeIsTheTtlStartingFiveMinutesBeforeIssuance) {
+TEST_F(LocalCaTest, LeafIsUsableForTheTtlFromIssuanceAndBackdatedFiveMinutes) {
   const IssuedCertificate leaf = ca().issue(leaf_request("", {"web"}, 2h));
-  EXPECT_EQ(lifetime_seconds(leaf.cert.get()), 7200);
+  EXPECT_EQ(lifetime_seconds(leaf.cert.get()), 7200 + 300);
   EXPECT_NEAR(seconds_from_now(X509_get0_notBefore(leaf.cert.get())), -300, 5);
+  EXPECT_NEAR(seconds_from_now(X509_get0_notAfter(leaf.cert.get())), 7200, 5);
 }
 
 TEST_F(LocalCaTest, ShiftedLeafIsExpiredOrNotYetValid) {

@@ -222,3 +222,19 @@ workers: 2
 }
 
 }  // namespace
+
+namespace {
+
+// yaml-cpp 0.7's LoadAll never returns on these (issue #1040; found by tests/fuzz, KNOWN-1).
+TEST(ConfigLoader, RejectsStreamsThatHangYamlCppLoadAllInsteadOfHanging) {
+  for (const char* yaml : {",", ", [", ", 0"}) {
+    try {
+      mtls::config::load_string(yaml, "sidecar.yaml");
+      FAIL() << "accepted " << yaml;
+    } catch (const mtls::config::Error& e) {
+      EXPECT_FALSE(e.issues().empty()) << yaml;
+    }
+  }
+}
+
+}  // namespace

@@ -1,0 +1,109 @@
+#include "certs/crl_policy.hpp"
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+#include <stdexcept>
+
+#include "certs/describe.hpp"
+#include "certs/peer_check.hpp"
+#include "certs/x509_fields.hpp"
+
+namespace mtls::certs {
+namespace {
+
+std::string name_text(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, n > 0 ? size_t(n) : 0);
+}
+
+const X509* issuing_anchor(const CertificateBundle& b, X509_CRL* crl) {
+  for (const auto& anchor : b.trust) {
+    if (X509_NAME_cmp(X509_get_subject_name(anchor.get()), X509_CRL_get_issuer(crl)) == 0)
+      return anchor.get();
+  }
+  return nullptr;
+}
+
+// Errors the policy tolerates; everything else is OpenSSL's verdict.
+bool tolerated(X509_STORE_CTX* ctx, bool accept_stale) {
+  const int error = X509_STORE_CTX_get_error(ctx);
+  if (error == X509_V_ERR_UNABLE_TO_GET_CRL) return X509_STORE_CTX_get_error_depth(ctx) > 0;
+  return accept_stale && error == X509_V_ERR_CRL_HAS_EXPIRED;
+}
+
+template <bool AcceptStale>
+int verify_with_crls(int ok, X509_STORE_CTX* ctx) {
+  if (!ok && tolerated(ctx, AcceptStale)) {
+    X509_STORE_CTX_set_error(ctx, X509_V_OK);  // the handshake's verify result stays clean
+    ok = 1;
+  }
+  return PeerCheck::verify_callback(ok, ctx);
+}
+
+}  // namespace
+
+void validate_crls(const CertificateBundle& b) {
+  for (const auto& crl : b.crls) {
+    // A CRL of an intermediate is signed by a certificate only peers send: checked at handshake.
+    const X509* anchor = issuing_anchor(b, crl.get());
+    if (anchor == nullptr) continue;
+    ERR_clear_error();
+    if (X509_CRL_verify(crl.get(), X509_get0_pubkey(anchor)) != 1) {
+      ERR_clear_error();
+      throw std::runtime_error(b.origin + ": CRL of " + name_text(X509_CRL_get_issuer(crl.get())) +
+                               " is not signed by that trust anchor");
+    }
+  }
+}
+
+std::vector<CrlInfo> describe_crls(const CertificateBundle& b) {
+  std::vector<CrlInfo> out;
+  for (const auto& crl : b.crls) {
+    const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
+    out.push_back({name_text(X509_CRL_get_issuer(crl.get())), next ? to_time_t(next) : 0});
+  }
+  return out;
+}
+
+unsigned long crl_verify_flags(const CertificateBundle& b) {
+  return b.crls.empty() ? 0 : X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+}
+
+VerifyCallback verify_callback_for(bool accept_stale_crl) {
+  return accept_stale_crl ? &verify_with_crls<true> : &verify_with_crls<false>;
+}
+
+std::vector<std::string> crl_warnings(const std::vector<CrlInfo>& crls, std::time_t now,
+                                      bool accept_stale_crl) {
+  std::vector<std::string> out;
+  for (const CrlInfo& crl : crls) {
+    if (crl.next_update == 0 || crl.next_update > now) continue;
+    out.push_back("CRL of " + crl.issuer + " is past its nextUpdate " + rfc3339(crl.next_update) +
+                  (accept_stale_crl ? ": still used (trust.crl_stale: warn)"
+                                    : ": peers it issued are refused until a fresh CRL is loaded "
+                                      "(trust.crl_stale: refuse)"));
+  }
+  return out;
+}
+
+std::vector<std::string> anchors_without_crl(const CertificateBundle& b) {
+  std::vector<std::string> out;
+  if (b.crls.empty()) return out;
+  for (const auto& anchor : b.trust) {
+    bool covered = false;
+    for (const auto& crl : b.crls)
+      covered = covered || X509_NAME_cmp(X509_get_subject_name(anchor.get()),
+                                         X509_CRL_get_issuer(crl.get())) == 0;
+    if (!covered) {
+      out.push_back("trust.crl has no CRL of " + subject_text(anchor.get()) +
+                    ": peer certificates it issues directly are refused");
+    }
+  }
+  return out;
+}
+
+}  // namespace mtls::certs

@@ -1,0 +1,192 @@
+#include "proxy/reload_triggers.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include "certs/crl_policy.hpp"
+#include "certs/describe.hpp"
+#include "metrics/log.hpp"
+
+namespace mtls::proxy {
+namespace {
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1fs", double(d.count()) / 1000.0);
+  return text;
+}
+
+std::vector<std::string> lifecycle_warnings(const certs::TlsContexts& c, bool with_load_time) {
+  const std::time_t now = std::time(nullptr);
+  std::vector<std::string> out =
+      with_load_time ? c.warnings : certs::crl_warnings(c.crls, now, c.accept_stale_crl);
+  if (auto expiry = certs::expiry_warning(c.serial_hex, c.not_before, c.not_after, now))
+    out.push_back(std::move(*expiry));
+  return out;
+}
+
+}  // namespace
+
+ReloadTriggers::ReloadTriggers(net::io_context& control, const config::Config& config,
+                               std::vector<std::string> files, ReloadActions actions)
+    : actions_(std::move(actions)),
+      poll_interval_(config.identity.file.poll_interval),
+      rotate_tickets_(config.tls.session_resumption),
+      watcher_(std::move(files)),
+      events_(control),
+      debounce_(control),
+      poll_(control),
+      renew_(control),
+      tickets_(control),
+      random_(std::random_device{}()) {
+  if (config.identity.source == config::IdentitySource::local_ca) {
+    renewal_ = Renewal{config.identity.local_ca.ttl, config.identity.local_ca.renew_at};
+  }
+  error_code ec;
+  if (watcher_.available()) events_.assign(watcher_.fd(), ec);
+  if (ec) watch_error_ = "cannot wait on inotify: " + ec.message();
+  if (!watcher_.available()) watch_error_ = watcher_.error();
+}
+
+ReloadTriggers::~ReloadTriggers() {
+  if (events_.is_open()) events_.release();  // the watcher owns and closes the descriptor
+}
+
+void ReloadTriggers::start() {
+  if (events_.is_open()) {
+    do_wait_events();
+  } else if (!watcher_.files().empty()) {
+    log::warn("no file events (" + watch_error_ + "): certificate files are checked every " +
+              seconds_text(poll_interval_));
+  }
+  schedule_poll();
+  if (rotate_tickets_) schedule_ticket_rotation();
+}
+
+void ReloadTriggers::stop() {
+  stopped_ = true;
+  error_code ignored;
+  if (events_.is_open()) events_.cancel(ignored);
+  debounce_.cancel();
+  poll_.cancel();
+  renew_.cancel();
+  tickets_.cancel();
+}
+
+certs::ReloadResult ReloadTriggers::reload_now(std::string_view why) {
+  // Fingerprint first: a write racing with the load then shows up as a change, never as "seen".
+  const std::string before = watcher_.fingerprint();
+  loaded_fingerprint_ = before;
+  const certs::ReloadResult result = actions_.reload();
+  last_ok_ = result.ok;
+  if (result.ok) {
+    log_loaded(why);
+  } else if (watcher_.fingerprint() != before) {
+    schedule_debounce();  // the files moved under the load (a second swap): look again
+  }
+  schedule_renewal(result.ok);
+  return result;
+}
+
+void ReloadTriggers::do_wait_events() {
+  events_.async_wait(net::posix::stream_descriptor::wait_read, [this](error_code ec) {
+    if (ec || stopped_) return;
+    if (watcher_.drain_events()) schedule_debounce();
+    do_wait_events();
+  });
+}
+
+void ReloadTriggers::schedule_debounce() {
+  if (debounce_pending_ || stopped_) return;
+  debounce_pending_ = true;
+  debounce_.expires_after(kDebounce);
+  debounce_.async_wait([this](error_code ec) {
+    debounce_pending_ = false;
+    if (!ec && !stopped_) on_debounce();
+  });
+}
+
+void ReloadTriggers::on_debounce() {
+  watcher_.rewatch();  // a swapped symlink may now lead through another directory
+  if (watcher_.fingerprint() == loaded_fingerprint_) {
+    log::debug("certificate files touched but unchanged: no reload");
+    return;
+  }
+  reload_now("files changed");
+}
+
+void ReloadTriggers::schedule_poll() {
+  if (stopped_ || poll_interval_.count() <= 0) return;
+  poll_.expires_after(poll_interval_);
+  poll_.async_wait([this](error_code ec) {
+    if (ec || stopped_) return;
+    on_poll();
+    schedule_poll();
+  });
+}
+
+void ReloadTriggers::on_poll() {
+  watcher_.rewatch();
+  if (watcher_.fingerprint() != loaded_fingerprint_) {
+    reload_now("periodic check: files changed");
+  } else if (!last_ok_ && !renewal_) {
+    reload_now("periodic check: retrying the failed reload");  // local_ca retries on backoff
+  } else {
+    log_periodic_warnings();
+  }
+}
+
+void ReloadTriggers::schedule_renewal(bool reloaded) {
+  if (!renewal_ || stopped_) return;
+  std::chrono::milliseconds delay;
+  if (reloaded) {
+    backoff_.reset();
+    std::uniform_real_distribution<double> jitter(-1.0, 1.0);
+    delay = certs::renewal_delay(renewal_->ttl, renewal_->renew_at, jitter(random_));
+    log::info("local CA: next renewal in " + seconds_text(delay));
+  } else {
+    delay = backoff_.next();
+    log::warn("local CA: renewal failed, the current certificate keeps serving; retrying in " +
+              seconds_text(delay));
+  }
+  renew_.expires_after(delay);
+  renew_.async_wait([this](error_code ec) {
+    if (!ec && !stopped_) reload_now("local CA renewal");
+  });
+}
+
+void ReloadTriggers::schedule_ticket_rotation() {
+  tickets_.expires_after(certs::SessionTicketKeys::kRotationPeriod);
+  tickets_.async_wait([this](error_code ec) {
+    if (ec || stopped_) return;
+    const certs::ReloadResult r = actions_.rotate_ticket_keys();
+    if (r.ok) {
+      log::info("session ticket keys rotated (the previous key still decrypts)");
+    } else {
+      log::warn("session ticket keys not rotated, the current ones stay: " + r.reason);
+    }
+    schedule_ticket_rotation();
+  });
+}
+
+void ReloadTriggers::log_loaded(std::string_view why) {
+  const auto c = actions_.current();
+  if (!c) return;
+  log::info("certificates loaded (" + std::string(why) + "): identity " + c->identity + " serial " +
+            c->serial_hex + " valid until " + certs::rfc3339(c->not_after) + " from " + c->source);
+  const std::vector<std::string> warnings = lifecycle_warnings(*c, true);
+  for (const std::string& w : warnings) log::warn(w);
+  if (!warnings.empty()) last_warning_ = std::chrono::steady_clock::now();
+}
+
+void ReloadTriggers::log_periodic_warnings() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto c = actions_.current();
+  if (!c || (last_warning_ != decltype(last_warning_){} && now - last_warning_ < kWarningInterval))
+    return;
+  const std::vector<std::string> warnings = lifecycle_warnings(*c, false);
+  for (const std::string& w : warnings) log::warn(w);
+  if (!warnings.empty()) last_warning_ = now;
+}
+
+}  // namespace mtls::proxy

@@ -1,0 +1,93 @@
+#pragma once
+// Everything that makes the sidecar reload its certificates besides SIGHUP and Sidecar::reload()
+// (DESIGN.md §4), on the control thread:
+//  - inotify events in the directories of the source's files (certs::FileWatcher), debounced
+//    by kDebounce because writers replace the certificate and the key one after the other;
+//  - a periodic check every identity.file.poll_interval: reloads when the files' content changed
+//    (inotify unavailable, events lost) or when the last file reload failed, and repeats expiry
+//    and stale-CRL warnings;
+//  - local_ca renewal at renew_at of the leaf's ttl, ±10 % jitter; a failed local_ca reload is
+//    retried with exponential backoff (1 s .. 5 min) while the old leaf keeps serving;
+//  - session ticket key rotation every SessionTicketKeys::kRotationPeriod.
+// Every reload, SIGHUP's and the API's too, goes through reload_now(): it records the content
+// fingerprint it loaded, so an event for a change already loaded does not reload twice, and it
+// logs the outcome and the warnings of what was loaded.
+//
+// Thread-safety: construct and call reload_now() before the control thread runs, or on it;
+// every handler runs on it; stop() must run on it (post it).
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certs/file_watcher.hpp"
+#include "certs/renewal.hpp"
+#include "certs/tls_context_store.hpp"
+#include "config/config.hpp"
+#include "proxy/net.hpp"
+
+namespace mtls::proxy {
+
+struct ReloadActions {
+  std::function<certs::ReloadResult()> reload;  // load, validate, publish, count; never throws
+  std::function<std::shared_ptr<const certs::TlsContexts>()> current;
+  std::function<certs::ReloadResult()> rotate_ticket_keys;
+};
+
+class ReloadTriggers {
+ public:
+  static constexpr std::chrono::milliseconds kDebounce{100};
+  // Expiry and stale-CRL warnings repeat at most this often between reloads.
+  static constexpr std::chrono::minutes kWarningInterval{10};
+
+  ReloadTriggers(net::io_context& control, const config::Config& config,
+                 std::vector<std::string> files, ReloadActions actions);
+  ~ReloadTriggers();
+  ReloadTriggers(const ReloadTriggers&) = delete;
+  ReloadTriggers& operator=(const ReloadTriggers&) = delete;
+
+  void start();  // arms the watcher, the periodic check and the ticket key rotation
+  void stop();
+  certs::ReloadResult reload_now(std::string_view why);
+
+ private:
+  struct Renewal {
+    std::chrono::milliseconds ttl;
+    double renew_at;
+  };
+
+  void do_wait_events();
+  void schedule_debounce();
+  void on_debounce();
+  void schedule_poll();
+  void on_poll();
+  void schedule_renewal(bool reloaded);
+  void schedule_ticket_rotation();
+  void log_loaded(std::string_view why);
+  void log_periodic_warnings();
+
+  ReloadActions actions_;
+  config::Duration poll_interval_;
+  std::optional<Renewal> renewal_;  // local_ca only
+  bool rotate_tickets_;
+  certs::FileWatcher watcher_;
+  net::posix::stream_descriptor events_;  // borrows watcher_.fd(); released, never closed
+  std::string watch_error_;               // why events_ is not open
+  net::steady_timer debounce_, poll_, renew_, tickets_;
+  bool debounce_pending_ = false;
+  bool stopped_ = false;
+  bool last_ok_ = false;
+  std::string loaded_fingerprint_;
+  certs::Backoff backoff_;
+  std::mt19937 random_;
+  std::chrono::steady_clock::time_point last_warning_{};
+};
+
+}  // namespace mtls::proxy

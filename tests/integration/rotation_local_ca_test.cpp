@@ -1,0 +1,115 @@
+// local_ca renews its leaf at renew_at (2/3) of a short ttl, several times, while a client keeps
+// connecting: no connection fails. A new CA written into the CA directory is picked up by the
+// watcher; with both roots in the trust bundle (rotation overlap) peers of either are accepted.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "certs/pem.hpp"
+#include "tests/integration/rotation_support.hpp"
+#include "tests/support/backends.hpp"
+#include "tests/support/sidecar_pair.hpp"
+
+namespace mtls::test {
+namespace {
+
+config::Config local_ca_config(const std::string& dir, std::uint16_t backend_port,
+                               std::chrono::seconds ttl) {
+  config::Config c;
+  c.workers = 2;
+  c.identity.source = config::IdentitySource::local_ca;
+  c.identity.local_ca.dir = dir;
+  c.identity.local_ca.spiffe_id = kBackendId;
+  c.identity.local_ca.dns_names = {"backend.local"};
+  c.identity.local_ca.ttl = ttl;
+  c.inbound.push_back(inbound_listener(backend_port));
+  return c;
+}
+
+TEST(RotationLocalCa, RenewsAShortLivedLeafSeveralTimesWithoutFailingAConnection) {
+  TestPki scratch;  // for its temp directory
+  const std::string dir = scratch.dir() + "/ca";
+  const certs::LocalCa ca = certs::LocalCa::init(dir, "test.local");
+  const auto client = ca.issue(leaf_request(kFrontendId));
+  certs::write_issued(scratch.dir() + "/client", client, ca.certificate());
+  Backend backend(Backend::Mode::echo);
+  proxy::Sidecar sidecar(local_ca_config(dir, backend.port(), std::chrono::seconds(6)),
+                         {.handle_signals = false, .admin = false});
+  sidecar.start();
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::mutex mutex;
+  std::set<std::string> serials;
+  std::thread connector([&] {
+    while (!stop) {
+      const TlsClientResult r = tls_client({.port = sidecar.port("in"),
+                                            .ca_file = dir + "/ca.crt",
+                                            .cert_file = scratch.dir() + "/client/tls.crt",
+                                            .key_file = scratch.dir() + "/client/tls.key"});
+      (r.accepted ? ok : failed)++;
+      std::lock_guard lock(mutex);
+      serials.insert(r.server_serial);
+    }
+  });
+  // ttl 6 s, renew_at 2/3 ±10 %: a renewal every 3.6..4.4 s; three of them take < 14 s.
+  const bool renewed = eventually(
+      [&] {
+        std::lock_guard lock(mutex);
+        return serials.size() >= 4;
+      },
+      std::chrono::seconds(20));
+  stop = true;
+  connector.join();
+  EXPECT_TRUE(renewed) << serials.size() - 1 << " renewals seen";
+  EXPECT_EQ(failed, 0) << "of " << ok + failed << " connections";
+  EXPECT_GE(sample(sidecar.metrics().serialize(), "mtls_certificate_reloads_total",
+                   {{"source", "local_ca"}, {"result", "success"}}),
+            4);
+  std::cout << "[ measure  ] local CA ttl 6s: " << serials.size() - 1 << " renewals, " << ok
+            << " connections, " << failed << " failed\n";
+}
+
+TEST(RotationLocalCa, PicksUpANewCaFromTheDirectoryAndKeepsTrustingBothRoots) {
+  TestPki scratch;
+  const std::string dir = scratch.dir() + "/ca", next_dir = scratch.dir() + "/next-ca";
+  const certs::LocalCa old_ca = certs::LocalCa::init(dir, "test.local");
+  const certs::LocalCa new_ca = certs::LocalCa::init(next_dir, "rotated.local");
+  const std::string both = scratch.dir() + "/both.crt";
+  certs::write_file(both, certs::to_pem(old_ca.certificate()) + certs::to_pem(new_ca.certificate()),
+                    0644);
+  Backend backend(Backend::Mode::echo);
+  config::Config c = local_ca_config(dir, backend.port(), std::chrono::hours(1));
+  c.trust.ca_bundle = both;
+  proxy::Sidecar sidecar(std::move(c), {.handle_signals = false, .admin = false});
+  sidecar.start();
+  certs::write_issued(scratch.dir() + "/old-client", old_ca.issue(leaf_request(kFrontendId)),
+                      old_ca.certificate());
+  certs::write_issued(scratch.dir() + "/new-client", new_ca.issue(leaf_request(kFrontendId)),
+                      new_ca.certificate());
+  const auto connect = [&](const std::string& client) {
+    return tls_client({.port = sidecar.port("in"),
+                       .ca_file = both,
+                       .cert_file = scratch.dir() + "/" + client + "/tls.crt",
+                       .key_file = scratch.dir() + "/" + client + "/tls.key"});
+  };
+  ASSERT_EQ(connect("old-client").server_issuer, "CN=test.local local CA");
+
+  // As an operator would: the new key first, then its certificate (a mismatch in between).
+  certs::write_file(dir + "/ca.key", certs::read_file(next_dir + "/ca.key"), 0600);
+  certs::write_file(dir + "/ca.crt", certs::read_file(next_dir + "/ca.crt"), 0644);
+  TlsClientResult last;
+  EXPECT_TRUE(eventually([&] {
+    return (last = connect("old-client")).server_issuer == "CN=rotated.local local CA";
+  })) << last.server_issuer;
+  EXPECT_TRUE(last.accepted) << last.error;
+  const TlsClientResult fresh = connect("new-client");
+  EXPECT_TRUE(fresh.accepted) << fresh.error;
+}
+
+}  // namespace
+}  // namespace mtls::test
