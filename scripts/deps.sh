@@ -7,6 +7,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev cmake ninja-build g++ openssl curl python3 python3-cryptography
   python3-yaml prometheus
 )
+# CI only (reliability stages): the TLS scanners and clang's libFuzzer.
+[ "${MTLS_CI:-0}" = 1 ] && PACKAGES+=(testssl.sh sslscan clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
