@@ -12,8 +12,10 @@ int cache_index() {
 
 void ClientSessionCache::prepare(SSL* ssl, const std::shared_ptr<const TlsContexts>& contexts) {
   if (contexts != contexts_) {
+    // A new identity (or rotated ticket keys) keeps the session; new trust or CRLs do not: a
+    // resumed handshake would skip verifying the server against them.
+    if (!contexts_ || contexts_->trust_digest != contexts->trust_digest) session_.reset();
     contexts_ = contexts;
-    session_.reset();
   }
   SSL_set_ex_data(ssl, cache_index(), this);
   if (session_ && SSL_SESSION_is_resumable(session_.get())) SSL_set_session(ssl, session_.get());

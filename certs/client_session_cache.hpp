@@ -2,8 +2,9 @@
 // Client-side TLS resumption for one outbound listener on one worker: keeps the newest session
 // (TLS 1.3 ticket) the peer sent and offers it on the next connection, so a plaintext app that
 // opens a connection per request does not pay a full mTLS handshake each time.
-// A session is only offered with the contexts it was made under: after a reload (new trust) the
-// next handshake is full, because a resumed handshake would skip verifying the server again.
+// A session is only offered while the trust it was verified under is unchanged: after a trust or
+// CRL change the next handshake is full (a resumed one would skip verifying the server again);
+// after an identity-only reload it still resumes.
 // Single-threaded: owned and used by one worker.
 
 #include <memory>

@@ -2,12 +2,14 @@
 
 #include <openssl/err.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "tests/bench/load_worker.hpp"
 
 namespace mtls::bench {
+
 int Connection::ex_index() {
   static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   return index;
@@ -112,7 +114,8 @@ void Connection::do_handshake() {
   if (SSL_session_reused(ssl_.get())) ++s.resumed;
   s.handshake_us.add(Clock::now() - t_connected_);
   if (w_.tls_seen().empty()) {
-    w_.tls_seen() = std::string(SSL_get_version(ssl_.get())) + " " + SSL_get_cipher_name(ssl_.get());
+    w_.tls_seen() =
+        std::string(SSL_get_version(ssl_.get())) + " " + SSL_get_cipher_name(ssl_.get());
   }
   begin_request();
 }

@@ -27,9 +27,12 @@ usage: mtls-load --target HOST:PORT [--cert C --key K --ca CA] [--sni NAME] [--p
 
 const char* mode_name(Mode mode) {
   switch (mode) {
-    case Mode::handshake: return "handshake";
-    case Mode::keepalive: return "keepalive";
-    case Mode::bulk: return "bulk";
+    case Mode::handshake:
+      return "handshake";
+    case Mode::keepalive:
+      return "keepalive";
+    case Mode::bulk:
+      return "bulk";
   }
   return "?";
 }
@@ -39,7 +42,9 @@ namespace {
 std::chrono::milliseconds parse_duration(const std::string& flag, std::string_view text) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0) throw std::invalid_argument(flag + ": expected a duration like 10s, got '" + std::string(text) + "'");
+  if (digits == 0)
+    throw std::invalid_argument(flag + ": expected a duration like 10s, got '" + std::string(text) +
+                                "'");
   const long long n = std::stoll(std::string(text.substr(0, digits)));
   const std::string_view unit = text.substr(digits);
   if (unit == "ms") return std::chrono::milliseconds(n);
@@ -70,7 +75,8 @@ double parse_rate(const std::string& text) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || v < 0) throw std::invalid_argument("--rate: expected a number >= 0, got '" + text + "'");
+  if (used != text.size() || v < 0)
+    throw std::invalid_argument("--rate: expected a number >= 0, got '" + text + "'");
   return v;
 }
 
@@ -83,11 +89,21 @@ std::string decode_escapes(std::string_view s) {
       continue;
     }
     switch (s[++i]) {
-      case 'r': out += '\r'; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case '\\': out += '\\'; break;
-      default: out += '\\'; out += s[i];
+      case 'r':
+        out += '\r';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      default:
+        out += '\\';
+        out += s[i];
     }
   }
   return out;
@@ -104,9 +120,11 @@ bool is_loopback(const std::string& host) {
 
 void split_target(LoadOptions& o, const std::string& target) {
   const std::size_t colon = target.rfind(':');
-  if (colon == std::string::npos || colon == 0) throw std::invalid_argument("--target: expected HOST:PORT");
+  if (colon == std::string::npos || colon == 0)
+    throw std::invalid_argument("--target: expected HOST:PORT");
   o.host = target.substr(0, colon);
-  if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']') o.host = o.host.substr(1, o.host.size() - 2);
+  if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']')
+    o.host = o.host.substr(1, o.host.size() - 2);
   o.port = std::uint16_t(parse_count("--target port", target.substr(colon + 1), 1, 65535));
 }
 
@@ -127,29 +145,50 @@ LoadOptions parse_options(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
       return argv[++i];
     };
-    if (flag == "--help" || flag == "-h") throw std::invalid_argument(kLoadUsage);
-    else if (flag == "--target") target = value();
-    else if (flag == "--cert") o.cert = value();
-    else if (flag == "--key") o.key = value();
-    else if (flag == "--ca") o.ca = value();
-    else if (flag == "--sni") o.sni = value();
-    else if (flag == "--conns") o.conns = parse_count(flag, value(), 1, 20000);
-    else if (flag == "--threads") o.threads = parse_count(flag, value(), 1, 64);
-    else if (flag == "--duration") o.duration = parse_duration(flag, value());
-    else if (flag == "--timeout") o.timeout = parse_duration(flag, value());
-    else if (flag == "--resume") o.resume = true;
-    else if (flag == "--plain") o.plain = true;
-    else if (flag == "--netns-target") o.netns_target = true;
-    else if (flag == "--rate") o.rate = parse_rate(value());
-    else if (flag == "--request") o.request = decode_escapes(value());
-    else if (flag == "--json") o.json = value();
-    else if (flag == "--label") o.label = value();
+    if (flag == "--help" || flag == "-h")
+      throw std::invalid_argument(kLoadUsage);
+    else if (flag == "--target")
+      target = value();
+    else if (flag == "--cert")
+      o.cert = value();
+    else if (flag == "--key")
+      o.key = value();
+    else if (flag == "--ca")
+      o.ca = value();
+    else if (flag == "--sni")
+      o.sni = value();
+    else if (flag == "--conns")
+      o.conns = parse_count(flag, value(), 1, 20000);
+    else if (flag == "--threads")
+      o.threads = parse_count(flag, value(), 1, 64);
+    else if (flag == "--duration")
+      o.duration = parse_duration(flag, value());
+    else if (flag == "--timeout")
+      o.timeout = parse_duration(flag, value());
+    else if (flag == "--resume")
+      o.resume = true;
+    else if (flag == "--plain")
+      o.plain = true;
+    else if (flag == "--netns-target")
+      o.netns_target = true;
+    else if (flag == "--rate")
+      o.rate = parse_rate(value());
+    else if (flag == "--request")
+      o.request = decode_escapes(value());
+    else if (flag == "--json")
+      o.json = value();
+    else if (flag == "--label")
+      o.label = value();
     else if (flag == "--mode") {
       const std::string m = value();
-      if (m == "handshake") o.mode = Mode::handshake;
-      else if (m == "keepalive") o.mode = Mode::keepalive;
-      else if (m == "bulk") o.mode = Mode::bulk;
-      else throw std::invalid_argument("--mode: expected handshake, keepalive or bulk");
+      if (m == "handshake")
+        o.mode = Mode::handshake;
+      else if (m == "keepalive")
+        o.mode = Mode::keepalive;
+      else if (m == "bulk")
+        o.mode = Mode::bulk;
+      else
+        throw std::invalid_argument("--mode: expected handshake, keepalive or bulk");
     } else {
       throw std::invalid_argument("unknown argument " + flag + " (--help)");
     }
@@ -157,7 +196,8 @@ LoadOptions parse_options(int argc, char** argv) {
   if (target.empty()) throw std::invalid_argument("--target HOST:PORT is required");
   split_target(o, target);
   if (!o.netns_target && !is_loopback(o.host))
-    throw std::invalid_argument("--target " + o.host + " is not a loopback address (--netns-target)");
+    throw std::invalid_argument("--target " + o.host +
+                                " is not a loopback address (--netns-target)");
   if (!o.plain && (o.cert.empty() || o.key.empty() || o.ca.empty()))
     throw std::invalid_argument("--cert, --key and --ca are required unless --plain");
   if (o.duration < std::chrono::milliseconds(100) || o.duration > std::chrono::minutes(10))

@@ -25,13 +25,13 @@ struct LoadOptions {
   std::chrono::milliseconds duration{10000};
   std::chrono::milliseconds timeout{5000};  // per exchange; a stuck one is closed and counted
   Mode mode = Mode::handshake;
-  bool resume = false;       // offer the connection's previous session (TLS 1.3 ticket)
-  bool plain = false;        // no TLS: drive a sidecar's plaintext outbound listener
+  bool resume = false;        // offer the connection's previous session (TLS 1.3 ticket)
+  bool plain = false;         // no TLS: drive a sidecar's plaintext outbound listener
   bool netns_target = false;  // the target is in a network namespace made for the test
-  double rate = 0;           // exchanges per second over all connections; 0 = closed loop
-  std::string request;       // raw bytes (escapes decoded); default depends on the mode
-  std::string json;          // write the report here as JSON too
-  std::string label;         // free text copied into the report
+  double rate = 0;            // exchanges per second over all connections; 0 = closed loop
+  std::string request;        // raw bytes (escapes decoded); default depends on the mode
+  std::string json;           // write the report here as JSON too
+  std::string label;          // free text copied into the report
 };
 
 const char* mode_name(Mode mode);

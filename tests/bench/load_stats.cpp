@@ -82,16 +82,18 @@ std::string json_latency(const Samples& samples) {
 void print_table(std::FILE* out, const LoadReport& r) {
   const LoadOptions& o = *r.options;
   const LoadStats& s = r.stats;
-  std::fprintf(out, "mtls-load %s %s:%u  conns=%u threads=%u%s%s%s  %.2f s%s%s\n", mode_name(o.mode),
-               o.host.c_str(), o.port, o.conns, o.threads, o.plain ? " plain" : "",
-               o.resume ? " resume" : "", o.rate > 0 ? (" rate=" + std::to_string(int(o.rate))).c_str() : "",
-               r.elapsed_s, r.tls.empty() ? "" : "  ", r.tls.c_str());
-  std::fprintf(out, "  connections/s %10.1f   handshakes/s %10.1f   requests/s %10.1f   MB/s %8.1f\n",
+  std::fprintf(out, "mtls-load %s %s:%u  conns=%u threads=%u%s%s%s  %.2f s%s%s\n",
+               mode_name(o.mode), o.host.c_str(), o.port, o.conns, o.threads,
+               o.plain ? " plain" : "", o.resume ? " resume" : "",
+               o.rate > 0 ? (" rate=" + std::to_string(int(o.rate))).c_str() : "", r.elapsed_s,
+               r.tls.empty() ? "" : "  ", r.tls.c_str());
+  std::fprintf(out,
+               "  connections/s %10.1f   handshakes/s %10.1f   requests/s %10.1f   MB/s %8.1f\n",
                per_s(s.connections, r.elapsed_s), per_s(s.handshakes, r.elapsed_s),
                per_s(s.requests, r.elapsed_s), per_s(s.bytes_in, r.elapsed_s) / 1e6);
   if (!o.plain) {
-    std::fprintf(out, "  resumed %llu of %llu handshakes (%.1f %%)\n", (unsigned long long)s.resumed,
-                 (unsigned long long)s.handshakes,
+    std::fprintf(out, "  resumed %llu of %llu handshakes (%.1f %%)\n",
+                 (unsigned long long)s.resumed, (unsigned long long)s.handshakes,
                  s.handshakes ? 100.0 * double(s.resumed) / double(s.handshakes) : 0.0);
   }
   std::fprintf(out, "  %-22s %9s %9s %9s %9s %9s %9s\n", "latency (ms)", "count", "mean", "p50",
@@ -102,7 +104,8 @@ void print_table(std::FILE* out, const LoadReport& r) {
   std::fprintf(out, "  errors:");
   if (s.errors.empty() && s.bad_status == 0) std::fprintf(out, " none");
   if (s.bad_status) std::fprintf(out, " http_status>=400=%llu", (unsigned long long)s.bad_status);
-  for (const auto& [k, v] : s.errors) std::fprintf(out, " [%s]=%llu", k.c_str(), (unsigned long long)v);
+  for (const auto& [k, v] : s.errors)
+    std::fprintf(out, " [%s]=%llu", k.c_str(), (unsigned long long)v);
   std::fprintf(out, "\n  mtls-load CPU: %.2f s user + %.2f s sys (%.0f %% of one core)\n",
                r.cpu_user_s, r.cpu_sys_s,
                r.elapsed_s > 0 ? 100 * (r.cpu_user_s + r.cpu_sys_s) / r.elapsed_s : 0.0);
@@ -119,8 +122,8 @@ void write_json(const std::string& path, const LoadReport& r) {
     return std::string(num);
   };
   f << "{\n  \"tool\": \"mtls-load\", \"label\": " << json_string(o.label)
-    << ", \"target\": " << json_string(o.host + ":" + std::to_string(o.port))
-    << ", \"mode\": \"" << mode_name(o.mode) << "\",\n  \"resume\": " << (o.resume ? "true" : "false")
+    << ", \"target\": " << json_string(o.host + ":" + std::to_string(o.port)) << ", \"mode\": \""
+    << mode_name(o.mode) << "\",\n  \"resume\": " << (o.resume ? "true" : "false")
     << ", \"plain\": " << (o.plain ? "true" : "false") << ", \"conns\": " << o.conns
     << ", \"threads\": " << o.threads << ", \"rate_target\": " << n(o.rate)
     << ", \"duration_s\": " << n(r.elapsed_s) << ", \"tls\": " << json_string(r.tls) << ",\n"

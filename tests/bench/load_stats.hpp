@@ -41,8 +41,8 @@ struct LoadStats {
   std::uint64_t body_bytes = 0;   // response bodies of counted responses
   std::uint64_t bytes_in = 0;     // every response byte read, complete responses or not (MB/s)
   std::map<std::string, std::uint64_t> errors;  // kind -> count
-  Samples handshake_us;   // TLS handshake only (connected -> handshake done)
-  Samples request_us;     // request written -> response complete
+  Samples handshake_us;                         // TLS handshake only (connected -> handshake done)
+  Samples request_us;                           // request written -> response complete
   Samples connection_us;  // handshake mode: connect start -> response complete
 
   void error(const std::string& kind) { ++errors[kind]; }
@@ -54,7 +54,7 @@ struct LoadReport {
   LoadStats stats;
   double elapsed_s = 0;
   double cpu_user_s = 0, cpu_sys_s = 0;  // of mtls-load itself: is the generator the bottleneck?
-  std::string tls;                       // e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384", from one connection
+  std::string tls;  // e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384", from one connection
 };
 
 void print_table(std::FILE* out, const LoadReport& r);

@@ -5,7 +5,8 @@ namespace mtls::bench {
 LoadWorker::LoadWorker(const LoadOptions& options, SSL_CTX* ctx, tcp::endpoint target,
                        unsigned conns, unsigned first_id)
     : options_(options), ctx_(ctx), target_(std::move(target)) {
-  for (unsigned i = 0; i < conns; ++i) conns_.push_back(std::make_unique<Connection>(*this, first_id + i));
+  for (unsigned i = 0; i < conns; ++i)
+    conns_.push_back(std::make_unique<Connection>(*this, first_id + i));
 }
 
 LoadWorker::~LoadWorker() { conns_.clear(); }

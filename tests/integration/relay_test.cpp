@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 
+#include "certs/pem.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/sidecar_pair.hpp"
 
@@ -104,15 +106,27 @@ TEST(Resumption, OutboundResumesItsSessionWithTheInboundOnTheNextConnection) {
   EXPECT_EQ(sample(pair.outbound->metrics().serialize(), "mtls_handshakes_resumed_total", {}), 3);
 }
 
-TEST(Resumption, AReloadedIdentityStartsWithAFullHandshake) {
+double resumed_on(proxy::Sidecar& s) {
+  return sample(s.metrics().serialize(), "mtls_handshakes_resumed_total", {});
+}
+
+TEST(Resumption, AnIdentityReloadKeepsResumingButATrustChangeStartsOver) {
   TestPki pki;
   Backend backend(Backend::Mode::echo);
   SidecarPair pair(pki, backend.port());
   ASSERT_EQ(plain_exchange(pair.outbound_port(), "one").reply, "one");
-  ASSERT_TRUE(pair.outbound->reload().ok);
+  ASSERT_TRUE(pair.outbound->reload().ok);  // same files: a new identity object, same trust
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the new contexts reach the worker
   ASSERT_EQ(plain_exchange(pair.outbound_port(), "two").reply, "two");
-  EXPECT_EQ(sample(pair.outbound->metrics().serialize(), "mtls_handshakes_resumed_total", {}), 0);
+  EXPECT_EQ(resumed_on(*pair.outbound), 1);
+
+  // Trust changes (a second root joins the bundle, as in a CA rotation overlap).
+  TestPki next_root = pki.other_ca("next root");
+  std::ofstream(pki.ca_bundle(), std::ios::app) << certs::read_file(next_root.ca_bundle());
+  ASSERT_TRUE(pair.outbound->reload().ok);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(plain_exchange(pair.outbound_port(), "three").reply, "three");
+  EXPECT_EQ(resumed_on(*pair.outbound), 1);  // full handshake: verified against the new trust
 }
 
 }  // namespace
