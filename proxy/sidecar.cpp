@@ -97,6 +97,15 @@ void Sidecar::bind_listeners() {
   // max_connections is per listener; SO_REUSEPORT spreads connections evenly, so each worker
   // enforces its share and no counter is shared between threads.
   const unsigned share = (limit + worker_count_ - 1) / worker_count_;
+  // HTTP mode (identity header, pooled upstream connections) is not built yet: refuse it rather
+  // than silently relaying bytes without the header an app configured for it would expect.
+  auto refuse_http = [](const std::string& name, config::Protocol p) {
+    if (p == config::Protocol::http)
+      throw std::runtime_error("listener " + name + ": protocol http is not available in this "
+                               "build yet; use protocol: tcp");
+  };
+  for (const auto& l : config_.inbound) refuse_http(l.name, l.protocol);
+  for (const auto& l : config_.outbound) refuse_http(l.name, l.protocol);
   std::size_t index = 0;
   for (const auto& l : config_.inbound) {
     specs_.push_back({index++, metrics::Direction::inbound, l.name,
