@@ -63,6 +63,11 @@ s_client_out=$(printf 'GET /hello.txt HTTP/1.0\r\n\r\n' | timeout 5 openssl s_cl
 echo "$s_client_out" | grep -q "hello through mTLS" && fail "s_client without a certificate got the page"
 echo "$s_client_out" | grep -qE "alert number 116|certificate required" || fail "no certificate-required alert: $s_client_out"
 echo "ok   openssl s_client without a client certificate refused (alert 116 certificate_required)"
+"$BIN" ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/web --out web >/dev/null
+sent=$(timeout 5 openssl s_client -connect "127.0.0.1:$IN" -CAfile ca/ca.crt -cert web/tls.crt -key web/tls.key \
+  -showcerts </dev/null 2>/dev/null | grep -c "BEGIN CERTIFICATE" || true)
+[ "$sent" = 1 ] || fail "the inbound sent $sent certificates; want the leaf only (the root is the peer's own)"
+echo "ok   the inbound sends its leaf only, not the root it was issued with (SSL_MODE_NO_AUTO_CHAIN)"
 
 kill -HUP "$IN_PID"
 for _ in $(seq 50); do grep -q "SIGHUP" inbound.log && break; sleep 0.05; done
