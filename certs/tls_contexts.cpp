@@ -40,17 +40,11 @@ std::string sha256_hex(const std::string& data) {
   return out;
 }
 
-std::string der(X509* cert) {
+// DER bytes of a certificate or CRL (i2d_X509, i2d_X509_CRL), for the trust digest.
+template <class T, int (*ToDer)(const T*, unsigned char**)>
+std::string der(const T* object) {
   unsigned char* buf = nullptr;
-  const int n = i2d_X509(cert, &buf);
-  std::string out(reinterpret_cast<char*>(buf), n > 0 ? size_t(n) : 0);
-  OPENSSL_free(buf);
-  return out;
-}
-
-std::string crl_der(X509_CRL* crl) {
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509_CRL(crl, &buf);
+  const int n = ToDer(object, &buf);
   std::string out(reinterpret_cast<char*>(buf), n > 0 ? size_t(n) : 0);
   OPENSSL_free(buf);
   return out;
@@ -141,8 +135,8 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
   auto out = std::make_shared<TlsContexts>();
   std::string digest_input = "min=" + policy.min_version + ";ciphers=" + policy.cipher_suites +
                              ";stale_crl=" + (b.accept_stale_crl ? "warn;" : "refuse;");
-  for (const auto& anchor : b.trust) digest_input += der(anchor.get());
-  for (const auto& crl : b.crls) digest_input += crl_der(crl.get());
+  for (const auto& anchor : b.trust) digest_input += der<X509, i2d_X509>(anchor.get());
+  for (const auto& crl : b.crls) digest_input += der<X509_CRL, i2d_X509_CRL>(crl.get());
   out->trust_digest = sha256_hex(digest_input);
 
   out->ticket_keys = std::move(ticket_keys);
