@@ -284,16 +284,17 @@ connection offering its previous ticket to a pair with resumption enabled.
 
 ## With the proposed changes (experiment, not the committed code)
 
-`fixed` is the unmodified binary with `SSL_MODE_NO_AUTO_CHAIN`, stateful TLS 1.3 tickets and
+`fixed` is the measured binary with `SSL_MODE_NO_AUTO_CHAIN`, stateful TLS 1.3 tickets and
 read-ahead added by an `LD_PRELOAD` shim (`experiment/ssl_ctx_shim.c`; changes 1–3 in the notes
-below; `experiment/run.sh --wrapper DIR` builds it). First `ab.sh`: the pairs take turns for 5 rounds and each reports its median, so load
+below; since a155643 commits 1 and 3, on such a binary the shim adds only change 2; `experiment/run.sh --wrapper DIR` builds it). First `ab.sh`: the pairs take turns for 5 rounds and each reports its median, so load
 drift hits all alike (µs of CPU of both proxies per exchange, per MB for bulk):
 
 {ab_medians(a.results)}
 
-Then one `experiment/run.sh` (`peers.sh --only haproxy,candidate`, plain and `--resume`). A single
-run like this moved by ±30 % against the medians above on this box (its handshake row says 1.16×
-where ab.sh and callgrind both say 0.93–0.98×); it is here for the memory row and the checks:
+Then one `experiment/run.sh` (`peers.sh --only haproxy,candidate`, plain and `--resume`), run on
+the binary from before a155643 with all three changes shimmed in. A single run like this moved by
+±30 % against interleaved medians on this box (its handshake row says 1.16× where ab.sh and
+callgrind both said 0.91–0.98×); it is here for the memory row and the harness checks:
 
 {experiment_table(a.results)}
 
