@@ -128,7 +128,9 @@ TEST(Sandbox, PlansTheIdentityAndTrustDirectoriesAndTheResolverFiles) {
   c.identity.file.key = "/etc/mtls/tls.key";
   c.trust.ca_bundle = "/etc/mtls-trust/ca.crt";
   const sandbox::Plan plan = sandbox::make_plan(c);
-  EXPECT_EQ(plan.read_dirs, (std::vector<std::string>{"/etc/mtls", "/etc/mtls-trust"}));
+  // Its own /proc entry too (LeakSanitizer reads /proc/PID/task at exit); no other process's.
+  const std::string own_proc = "/proc/" + std::to_string(::getpid());
+  EXPECT_EQ(plan.read_dirs, (std::vector<std::string>{"/etc/mtls", "/etc/mtls-trust", own_proc}));
   EXPECT_NE(std::find(plan.read_files.begin(), plan.read_files.end(), "/etc/hosts"),
             plan.read_files.end());
   EXPECT_TRUE(plan.user.empty());
@@ -136,7 +138,8 @@ TEST(Sandbox, PlansTheIdentityAndTrustDirectoriesAndTheResolverFiles) {
   c.identity.source = config::IdentitySource::local_ca;
   c.identity.local_ca.dir = "/var/lib/mtls/ca";
   c.trust.ca_bundle = "";
-  EXPECT_EQ(sandbox::make_plan(c).read_dirs, (std::vector<std::string>{"/var/lib/mtls/ca"}));
+  EXPECT_EQ(sandbox::make_plan(c).read_dirs,
+            (std::vector<std::string>{"/var/lib/mtls/ca", own_proc}));
 }
 
 TEST(Sandbox, RefusesAnUnknownUserAndTakesABareUidAsItsOwnGroup) {
