@@ -51,7 +51,9 @@ std::vector<std::string> resolve_all(const std::vector<std::string>& paths) {
 // by one are not helped (nothing groups their writes); their next write triggers a reload.
 template <typename Load>
 CertificateBundle load_consistently(const std::vector<std::string>& paths, Load load) {
-  constexpr int kAttempts = 3;
+  // Each attempt that saw a swap is retried; a writer that swaps faster than we read (tests swap
+  // every 100 ms, and a sanitizer build reads 10x slower) still leaves gaps to read in.
+  constexpr int kAttempts = 8;
   for (int attempt = 1;; ++attempt) {
     const std::vector<std::string> before = resolve_all(paths);
     try {
