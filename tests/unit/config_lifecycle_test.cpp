@@ -7,19 +7,13 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "tests/support/config_errors.hpp"
 
 namespace {
 
 namespace config = mtls::config;
 
-std::string load_error(std::string_view yaml) {
-  try {
-    config::load_string(yaml, "sidecar.yaml");
-    return "loaded";
-  } catch (const config::Error& e) {
-    return e.what();
-  }
-}
+using mtls::test::load_error;
 
 const std::string kListener = R"(inbound:
   - { name: web, listen: 0.0.0.0:8443, forward: 127.0.0.1:8080, allow: { any: true } }

@@ -6,19 +6,13 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "tests/support/config_errors.hpp"
 
 namespace {
 
 namespace config = mtls::config;
 
-std::string load_error(std::string_view yaml) {
-  try {
-    config::load_string(yaml, "sidecar.yaml");
-    return "loaded";
-  } catch (const config::Error& e) {
-    return e.what();
-  }
-}
+using mtls::test::load_error;
 
 // identity and trust, valid; listeners follow from line 5.
 const std::string kHead = R"(identity:

@@ -7,19 +7,13 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "tests/support/config_errors.hpp"
 
 namespace {
 
 namespace config = mtls::config;
 
-std::string load_error(std::string_view yaml) {
-  try {
-    config::load_string(yaml, "sidecar.yaml");
-    return "loaded";
-  } catch (const config::Error& e) {
-    return e.what();
-  }
-}
+using mtls::test::load_error;
 
 // A valid rest of a config, for tests that put the line under test first.
 const std::string kRest = R"(identity:
