@@ -9,23 +9,16 @@ set -euo pipefail
 BIN=$(readlink -f "${1:?usage: emfile.sh PATH/TO/mtls-sidecar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL=$HERE/reliability_tool.py
+source "$HERE/lib.sh"
 W=$(mktemp -d)
 PIDS=()
-cleanup() {
-  exec 7>&- 2>/dev/null || true
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$W"
-}
+cleanup() { exec 7>&- 2>/dev/null || true; stop_pids; rm -rf "$W"; }
 trap cleanup EXIT
 FAILED=0
-fail() { echo "FAIL: $*"; tail -n 5 "$W/in.log"; exit 1; }
-score() { local n=$1 f=$2 v=$3; shift 3; echo "SCORE $n $f $v $*"; [ "$v" = pass ] || FAILED=1; }
-up() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+fail() { echo "FAIL: $*"; tail -n 5 "$W/in.log"; exit 1; }   # only the sidecar's log (replaces lib.sh's)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime; comm has no spaces
-nfds() { ls "/proc/$1/fd" | wc -l; }
 HZ=$(getconf CLK_TCK)
-read -r BE_H BE_E IN AIN < <(python3 -c 'import socket; ss=[socket.socket() for _ in range(4)]; [s.bind(("127.0.0.1",0)) for s in ss]; print(*[s.getsockname()[1] for s in ss])')
+read -r BE_H BE_E IN AIN < <(free_ports 4)
 cd "$W"
 
 "$BIN" ca init --dir ca --trust-domain test.local >/dev/null

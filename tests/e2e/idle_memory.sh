@@ -12,27 +12,19 @@ N=${2:-5000}
 FIRST=500
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL=$HERE/reliability_tool.py
+source "$HERE/lib.sh"
 W=$(mktemp -d)
 PIDS=()
-cleanup() {
-  exec 8>&- 2>/dev/null || true
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$W"
-}
+cleanup() { exec 8>&- 2>/dev/null || true; stop_pids; rm -rf "$W"; }
 trap cleanup EXIT
 FAILED=0
-fail() { echo "FAIL: $*"; for f in "$W"/*.log; do echo "--- $f"; tail -n 5 "$f"; done; exit 1; }
-score() { local n=$1 f=$2 v=$3; shift 3; echo "SCORE $n $f $v $*"; [ "$v" = pass ] || FAILED=1; }
-up() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-nfds() { ls "/proc/$1/fd" | wc -l; }
 
 NEED=$((2 * N + 200))
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge "$NEED" ] || {
   echo "SKIP: open-file limit $(ulimit -n) < $NEED for $N connections"; exit 0; }
-read -r BE_H BE_E IN OUT AIN AOUT < <(python3 -c 'import socket; ss=[socket.socket() for _ in range(6)]; [s.bind(("127.0.0.1",0)) for s in ss]; print(*[s.getsockname()[1] for s in ss])')
+read -r BE_H BE_E IN OUT AIN AOUT < <(free_ports 6)
 cd "$W"
 
 "$BIN" ca init --dir ca --trust-domain test.local >/dev/null

@@ -5,13 +5,13 @@
 # SIGHUP reloads, SIGTERM stops with exit 0. Loopback only; everything started is killed at exit.
 set -euo pipefail
 BIN=$(readlink -f "${1:?usage: readme_pair.sh PATH/TO/mtls-sidecar}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib.sh"
 W=$(mktemp -d)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
+cleanup() { stop_pids; rm -rf "$W"; }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$W"/*.log; do echo "--- $f"; tail -n 5 "$f"; done; exit 1; }
-up() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-read -r BE IN OUT AIN AOUT < <(python3 -c 'import socket; ss=[socket.socket() for _ in range(5)]; [s.bind(("127.0.0.1",0)) for s in ss]; print(*[s.getsockname()[1] for s in ss])')
+read -r BE IN OUT AIN AOUT < <(free_ports 5)
 cd "$W"
 
 "$BIN" ca init --dir ca --trust-domain demo.local >/dev/null

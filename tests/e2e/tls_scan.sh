@@ -20,6 +20,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+source "$here/lib.sh"
 BIN=$(readlink -f "${1:-$root/build/proxy/mtls-sidecar}")
 TESTSSL=${TESTSSL:-$(command -v testssl.sh || command -v testssl || true)}
 for tool in "$BIN" "$TESTSSL" "$(command -v sslscan || true)" "$(command -v openssl || true)"; do
@@ -30,8 +31,7 @@ done
 W=$(mktemp -d)
 PIDS=()
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  stop_pids
   if [ -n "${TLS_SCAN_OUT:-}" ]; then
     mkdir -p "$TLS_SCAN_OUT"
     cp "$W"/testssl.* "$W"/sslscan.* "$W"/probe-*.txt "$W"/renegotiation.txt "$W"/inbound.log \
@@ -40,9 +40,8 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
-up() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 start=$(date +%s)
-read -r BE IN AIN < <(python3 -c 'import socket; ss=[socket.socket() for _ in range(3)]; [s.bind(("127.0.0.1",0)) for s in ss]; print(*[s.getsockname()[1] for s in ss])')
+read -r BE IN AIN < <(free_ports 3)
 cd "$W"
 
 "$BIN" ca init --dir ca --trust-domain scan.local >/dev/null

@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 
 #include <ctime>
-#include <stdexcept>
 
 #include "certs/local_ca.hpp"
 #include "certs/pem.hpp"
+#include "tests/support/certs_test_helpers.hpp"
 #include "tests/support/test_pki.hpp"
 
 namespace mtls::certs {
@@ -18,22 +18,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 using test::leaf_request;
-
-template <class Body>
-std::string error_of(Body body) {
-  try {
-    body();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-unsigned mode_of(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
+using test::error_of;
+using test::mode_of;
 
 // Seconds from now to `t` (negative: in the past).
 long seconds_from_now(const ASN1_TIME* t) {

@@ -11,29 +11,15 @@
 
 #include "certs/local_ca.hpp"
 #include "certs/pem.hpp"
+#include "tests/support/certs_test_helpers.hpp"
 #include "tests/support/test_pki.hpp"
 
 namespace mtls::certs {
 namespace {
 
 using ::testing::HasSubstr;
-
-// The message of the runtime_error `body` throws, or "" when it does not throw.
-template <class Body>
-std::string error_of(Body body) {
-  try {
-    body();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-unsigned mode_of(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
+using test::error_of;
+using test::mode_of;
 
 class Pem : public ::testing::Test {
  protected:
