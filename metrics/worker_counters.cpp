@@ -5,6 +5,7 @@
 namespace mtls::metrics {
 
 void LocalHistogram::observe(double seconds) noexcept {
+  if constexpr (!kDataPathMetrics) return;
   const auto it = std::lower_bound(kHandshakeBuckets.begin(), kHandshakeBuckets.end(), seconds);
   buckets[std::size_t(it - kHandshakeBuckets.begin())].add();
   sum.store(sum.load(std::memory_order_relaxed) + seconds, std::memory_order_relaxed);
@@ -16,6 +17,7 @@ void PeerCounters::set_cap(std::size_t cap) {
 }
 
 void PeerCounters::count(std::string_view peer) {
+  if constexpr (!kDataPathMetrics) return;
   // Heterogeneous lookup needs C++20 transparent hashing; a peer string per connection is cheap
   // next to the handshake that produced it.
   const auto it = index_.find(std::string(peer));

@@ -17,10 +17,20 @@
 
 namespace mtls::metrics {
 
+// -DMTLS_NO_DATAPATH_METRICS=ON compiles every data-path update below to nothing. It exists only to
+// measure what the metrics cost (tests/bench/README.md "Cost of metrics"); such a build exports
+// zeros, so CMake refuses to build the tests with it.
+#ifdef MTLS_NO_DATAPATH_METRICS
+inline constexpr bool kDataPathMetrics = false;
+#else
+inline constexpr bool kDataPathMetrics = true;
+#endif
+
 class LocalCounter {
  public:
   void add(std::uint64_t n = 1) noexcept {
-    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    if constexpr (kDataPathMetrics)
+      value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   std::uint64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
 
@@ -31,7 +41,7 @@ class LocalCounter {
 class LocalGauge {
  public:
   void add(std::int64_t n) noexcept {
-    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    if constexpr (kDataPathMetrics) value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   std::int64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
 
