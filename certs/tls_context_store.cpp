@@ -5,35 +5,22 @@ namespace mtls::certs {
 TlsContextStore::TlsContextStore(config::TlsConfig policy, Publish publish)
     : policy_(std::move(policy)),
       publish_(std::move(publish)),
-      ticket_keys_(SessionTicketKeys::generate()) {}
+      session_cache_(std::make_shared<ServerSessionCache>()) {}
 
 ReloadResult TlsContextStore::reload(CertificateSource& source) noexcept {
   last_attempt_ = std::time(nullptr);
   try {
     CertificateBundle bundle = source.load();
-    std::shared_ptr<const TlsContexts> fresh = make_tls_contexts(bundle, policy_, ticket_keys_);
+    std::shared_ptr<const TlsContexts> fresh = make_tls_contexts(bundle, policy_, session_cache_);
     publish_(fresh);
+    // session_id_context already keeps old sessions from resuming; this gives back their memory.
+    if (current_ && current_->trust_digest != fresh->trust_digest) session_cache_->clear();
     current_ = std::move(fresh);
-    bundle_ = std::move(bundle);
     last_ = {true, {}};
   } catch (const std::exception& e) {
     last_ = {false, e.what()};  // nothing published: the old identity keeps serving
   }
   return last_;
-}
-
-ReloadResult TlsContextStore::rotate_ticket_keys() noexcept {
-  if (!bundle_) return {false, "no identity loaded"};
-  try {
-    std::shared_ptr<const SessionTicketKeys> keys = ticket_keys_->rotated();
-    std::shared_ptr<const TlsContexts> fresh = make_tls_contexts(*bundle_, policy_, keys);
-    publish_(fresh);
-    current_ = std::move(fresh);
-    ticket_keys_ = std::move(keys);
-    return {true, {}};
-  } catch (const std::exception& e) {
-    return {false, e.what()};  // the old keys keep serving, and are used by the next reload
-  }
 }
 
 }  // namespace mtls::certs

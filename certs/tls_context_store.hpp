@@ -2,14 +2,13 @@
 // Builds TLS contexts from a CertificateSource and publishes them (DESIGN.md §3). The publish
 // function is given by proxy/ (it posts the pointer to every worker); certs/ knows no workers.
 // A failed reload publishes nothing, so the old contexts keep serving.
-// The store owns the session ticket keys (made once, so tickets survive identity reloads) and
-// keeps the last good bundle, so rotating the keys republishes the same identity with new keys.
+// The store owns the inbound session cache (made once, so sessions survive identity reloads) and
+// clears it when the trust changes, since no session made under the old trust can resume.
 // Thread-safety: used only from the control thread.
 
 #include <ctime>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "certs/certificate_source.hpp"
@@ -29,9 +28,6 @@ class TlsContextStore {
   TlsContextStore(config::TlsConfig policy, Publish publish);
 
   ReloadResult reload(CertificateSource& source) noexcept;
-  // New ticket keys (the previous ones still decrypt), published with the current identity.
-  // False, with nothing published, when nothing is loaded or the identity no longer validates.
-  ReloadResult rotate_ticket_keys() noexcept;
 
   std::shared_ptr<const TlsContexts> current() const { return current_; }
   const ReloadResult& last_result() const { return last_; }
@@ -40,8 +36,7 @@ class TlsContextStore {
  private:
   config::TlsConfig policy_;
   Publish publish_;
-  std::shared_ptr<const SessionTicketKeys> ticket_keys_;
-  std::optional<CertificateBundle> bundle_;  // what current_ was built from
+  std::shared_ptr<ServerSessionCache> session_cache_;
   std::shared_ptr<const TlsContexts> current_;
   ReloadResult last_;
   std::time_t last_attempt_ = 0;

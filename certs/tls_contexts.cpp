@@ -59,7 +59,7 @@ X509_STORE* make_store(const CertificateBundle& b) {
 }
 
 SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& policy, bool server,
-                       const std::string& sid_context, const SessionTicketKeys* ticket_keys) {
+                       const std::string& sid_context, ServerSessionCache* session_cache) {
   SslCtxPtr ctx(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()));
   if (!ctx) fail(b.origin, "SSL_CTX_new");
   SSL_CTX* c = ctx.get();
@@ -106,8 +106,9 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
     SSL_CTX_set_session_id_context(c, reinterpret_cast<const unsigned char*>(sid_context.data()),
                                    unsigned(std::min<size_t>(sid_context.size(), SSL_MAX_SID_CTX_LENGTH)));
     if (policy.session_resumption) {
-      SSL_CTX_set_num_tickets(c, 1);  // one ticket per handshake: each costs an encode
-      if (ticket_keys) ticket_keys->install(c);
+      SSL_CTX_set_num_tickets(c, 1);  // one ticket per handshake: each is a cached session
+      // Without a shared cache (unit tests) OpenSSL's stateless tickets, valid for this context only.
+      if (session_cache) session_cache->install(c);
     } else {
       SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
       SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
@@ -128,7 +129,7 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
 
 std::shared_ptr<const TlsContexts> make_tls_contexts(
     const CertificateBundle& b, const config::TlsConfig& policy,
-    std::shared_ptr<const SessionTicketKeys> ticket_keys) {
+    std::shared_ptr<ServerSessionCache> session_cache) {
   validate_bundle(b);
   validate_crls(b);
   ERR_clear_error();
@@ -139,9 +140,9 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
   for (const auto& crl : b.crls) digest_input += der<X509_CRL, i2d_X509_CRL>(crl.get());
   out->trust_digest = sha256_hex(digest_input);
 
-  out->ticket_keys = std::move(ticket_keys);
+  out->session_cache = std::move(session_cache);
   out->server = make_context(b, policy, true, out->trust_digest.substr(0, SSL_MAX_SID_CTX_LENGTH),
-                             out->ticket_keys.get());
+                             out->session_cache.get());
   out->client = make_context(b, policy, false, {}, nullptr);
   out->crls = describe_crls(b);
   out->accept_stale_crl = b.accept_stale_crl;

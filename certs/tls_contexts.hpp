@@ -10,14 +10,15 @@
 
 #include "certs/certificate_bundle.hpp"
 #include "certs/crl_policy.hpp"
-#include "certs/session_ticket_keys.hpp"
+#include "certs/server_session_cache.hpp"
 #include "config/config.hpp"
 
 namespace mtls::certs {
 
 struct TlsContexts {
-  // Declared first so it is destroyed last: `server` points to it (SSL_CTX ex_data).
-  std::shared_ptr<const SessionTicketKeys> ticket_keys;
+  // Declared first so it is destroyed last: `server` points to it (SSL_CTX ex_data). Shared by
+  // every contexts the store builds; the only mutable part, with its own lock.
+  std::shared_ptr<ServerSessionCache> session_cache;
   SslCtxPtr server;
   SslCtxPtr client;
   // What is being served, for /certs, logs and metrics.
@@ -40,12 +41,12 @@ struct TlsContexts {
 };
 
 // Validates the bundle, then builds both contexts. Throws std::runtime_error naming the bundle's
-// origin on any failure; nothing is half-built. The bundle is only shared (X509_up_ref), so the
-// store can build again from it when it rotates `ticket_keys`. Without ticket keys each server
-// context has OpenSSL's own, and tickets do not survive a reload.
+// origin on any failure; nothing is half-built. With `session_cache` (the store's) sessions
+// resume across every contexts built with it; without, the server context uses OpenSSL's
+// stateless tickets, which do not survive a reload.
 std::shared_ptr<const TlsContexts> make_tls_contexts(
     const CertificateBundle& bundle, const config::TlsConfig& policy,
-    std::shared_ptr<const SessionTicketKeys> ticket_keys = nullptr);
+    std::shared_ptr<ServerSessionCache> session_cache = nullptr);
 
 // The session_id_context of a listener's SSLs: H(trust_digest, listener, policy), so a session
 // from one listener (or from before a trust change) never resumes on another. Computed once per

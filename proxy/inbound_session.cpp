@@ -40,7 +40,7 @@ void InboundSession::on_handshake_ok() {
 }
 
 void InboundSession::on_connected() {
-  tune_socket(upstream_.socket());
+  tune_socket(upstream_.socket().native_handle());
   error_code ignored;
   upstream_.socket().non_blocking(true, ignored);
   start_relay(relay_);

@@ -9,13 +9,12 @@
 
 namespace mtls::proxy {
 
-void tune_socket(tcp::socket& socket) {
-  error_code ignored;
-  socket.set_option(tcp::no_delay(true), ignored);
-  socket.set_option(net::socket_base::keep_alive(true), ignored);
+void tune_socket(int fd) {
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   // Dead peers are found in ~2 min instead of the kernel's 2 h default.
   const int idle = 60, interval = 10, count = 6;
-  const int fd = socket.native_handle();
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
@@ -38,6 +37,7 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec, unsigned max_connec
       ec = error_code(errno, boost::system::system_category());
   }
   if (!ec) acceptor_.bind(spec.bound, ec);
+  if (!ec) tune_socket(acceptor_.native_handle());  // inherited by every accepted socket
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
   if (ec) throw std::system_error(ec, spec.name + " listen " + spec.bound.address().to_string() +
                                           ":" + std::to_string(spec.bound.port()));
@@ -77,7 +77,6 @@ void Listener::on_accept(error_code ec, tcp::socket socket) {
     return do_accept();
   }
   ++active_;
-  tune_socket(socket);
   std::shared_ptr<Session> session;
   if (spec_.direction == metrics::Direction::inbound) {
     session = std::make_shared<InboundSession>(*this, worker_, std::move(socket));

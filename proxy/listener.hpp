@@ -47,7 +47,9 @@ class Listener {
   std::string sid_;
 };
 
-// Keepalive and no-delay on both sides of every proxied connection.
-void tune_socket(tcp::socket& socket);
+// Keepalive and no-delay on both sides of every proxied connection. Set on a listening socket,
+// Linux copies them into every socket it accepts (the child is cloned from the listener), so an
+// accepted connection costs no setsockopt; upstream sockets get them one by one.
+void tune_socket(int fd);
 
 }  // namespace mtls::proxy

@@ -34,7 +34,7 @@ void OutboundSession::start() {
 }
 
 void OutboundSession::on_connected() {
-  tune_socket(upstream_.socket());
+  tune_socket(upstream_.socket().native_handle());
   // The socket was opened by connect: bind the SSL to its descriptor now.
   upstream_.attach_socket();
   enter(Phase::handshake);

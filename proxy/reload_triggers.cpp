@@ -31,13 +31,11 @@ ReloadTriggers::ReloadTriggers(net::io_context& control, const config::Config& c
                                std::vector<std::string> files, ReloadActions actions)
     : actions_(std::move(actions)),
       poll_interval_(config.identity.file.poll_interval),
-      rotate_tickets_(config.tls.session_resumption),
       watcher_(std::move(files)),
       events_(control),
       debounce_(control),
       poll_(control),
       renew_(control),
-      tickets_(control),
       random_(std::random_device{}()) {
   if (config.identity.source == config::IdentitySource::local_ca) {
     renewal_ = Renewal{config.identity.local_ca.ttl, config.identity.local_ca.renew_at};
@@ -60,7 +58,6 @@ void ReloadTriggers::start() {
               seconds_text(poll_interval_));
   }
   schedule_poll();
-  if (rotate_tickets_) schedule_ticket_rotation();
 }
 
 void ReloadTriggers::stop() {
@@ -70,7 +67,6 @@ void ReloadTriggers::stop() {
   debounce_.cancel();
   poll_.cancel();
   renew_.cancel();
-  tickets_.cancel();
 }
 
 certs::ReloadResult ReloadTriggers::reload_now(std::string_view why) {
@@ -152,20 +148,6 @@ void ReloadTriggers::schedule_renewal(bool reloaded) {
   renew_.expires_after(delay);
   renew_.async_wait([this](error_code ec) {
     if (!ec && !stopped_) reload_now("local CA renewal");
-  });
-}
-
-void ReloadTriggers::schedule_ticket_rotation() {
-  tickets_.expires_after(certs::SessionTicketKeys::kRotationPeriod);
-  tickets_.async_wait([this](error_code ec) {
-    if (ec || stopped_) return;
-    const certs::ReloadResult r = actions_.rotate_ticket_keys();
-    if (r.ok) {
-      log::info("session ticket keys rotated (the previous key still decrypts)");
-    } else {
-      log::warn("session ticket keys not rotated, the current ones stay: " + r.reason);
-    }
-    schedule_ticket_rotation();
   });
 }
 

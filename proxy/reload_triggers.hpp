@@ -7,8 +7,7 @@
 //    (inotify unavailable, events lost) or when the last file reload failed, and repeats expiry
 //    and stale-CRL warnings;
 //  - local_ca renewal at renew_at of the leaf's ttl, ±10 % jitter; a failed local_ca reload is
-//    retried with exponential backoff (1 s .. 5 min) while the old leaf keeps serving;
-//  - session ticket key rotation every SessionTicketKeys::kRotationPeriod.
+//    retried with exponential backoff (1 s .. 5 min) while the old leaf keeps serving.
 // Every reload, SIGHUP's and the API's too, goes through reload_now(): it records the content
 // fingerprint it loaded, so an event for a change already loaded does not reload twice, and it
 // logs the outcome and the warnings of what was loaded.
@@ -38,7 +37,6 @@ namespace mtls::proxy {
 struct ReloadActions {
   std::function<certs::ReloadResult()> reload;  // load, validate, publish, count; never throws
   std::function<std::shared_ptr<const certs::TlsContexts>()> current;
-  std::function<certs::ReloadResult()> rotate_ticket_keys;
 };
 
 class ReloadTriggers {
@@ -53,7 +51,7 @@ class ReloadTriggers {
   ReloadTriggers(const ReloadTriggers&) = delete;
   ReloadTriggers& operator=(const ReloadTriggers&) = delete;
 
-  void start();  // arms the watcher, the periodic check and the ticket key rotation
+  void start();  // arms the watcher and the periodic check
   void stop();
   certs::ReloadResult reload_now(std::string_view why);
 
@@ -69,18 +67,16 @@ class ReloadTriggers {
   void schedule_poll();
   void on_poll();
   void schedule_renewal(bool reloaded);
-  void schedule_ticket_rotation();
   void log_loaded(std::string_view why);
   void log_periodic_warnings();
 
   ReloadActions actions_;
   config::Duration poll_interval_;
   std::optional<Renewal> renewal_;  // local_ca only
-  bool rotate_tickets_;
   certs::FileWatcher watcher_;
   net::posix::stream_descriptor events_;  // borrows watcher_.fd(); released, never closed
   std::string watch_error_;               // why events_ is not open
-  net::steady_timer debounce_, poll_, renew_, tickets_;
+  net::steady_timer debounce_, poll_, renew_;
   bool debounce_pending_ = false;
   bool stopped_ = false;
   bool last_ok_ = false;

@@ -76,8 +76,7 @@ void Sidecar::start() {
   triggers_ = std::make_unique<ReloadTriggers>(
       control_, config_, source_->watched_files(),
       ReloadActions{.reload = [this] { return reload_on_control(); },
-                    .current = [this] { return store_->current(); },
-                    .rotate_ticket_keys = [this] { return store_->rotate_ticket_keys(); }});
+                    .current = [this] { return store_->current(); }});
   const certs::ReloadResult first = triggers_->reload_now("start-up");  // logs the identity
   if (!first.ok) throw std::runtime_error("identity: " + first.reason);
 

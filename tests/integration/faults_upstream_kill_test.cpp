@@ -165,7 +165,9 @@ TEST(FaultsUpstreamKill, TheAppSeesTheEndAndNothingLeaksOverRepeatedKills) {
   EXPECT_EQ(fds_after, fds_before);
   // ASan keeps freed memory in quarantine and TSan grows shadow memory, so RSS says nothing
   // there; the release build checks this bound, LeakSanitizer checks the ASan build for leaks.
-  if (!kSanitizer) EXPECT_LT(rss_growth, 8 * 1024);
+  if (!kSanitizer) {
+    EXPECT_LT(rss_growth, 8 * 1024);
+  }
   score("upstream_sigkill_end_seen_max_ms", end_ms.back(), not_ended == 0 && end_ms.back() <= 1000,
         "12 kills mid-stream: app sees the end <=1000ms");
   score("upstream_sigkill_fd_leak", fds_after - fds_before, fds_after == fds_before,

@@ -1,8 +1,9 @@
-// TlsContextStore: one set of ticket keys across reloads; rotating them republishes the same
-// identity with new keys (the previous one kept); a failed reload publishes nothing.
+// TlsContextStore: one session cache across reloads, cleared when the trust changes; a failed
+// reload publishes nothing.
 #include <gtest/gtest.h>
 
 #include "certs/tls_context_store.hpp"
+#include "tests/support/memory_tls.hpp"
 #include "tests/support/test_pki.hpp"
 
 namespace mtls::certs {
@@ -18,12 +19,14 @@ class FakeSource : public CertificateSource {
     b.leaf = std::move(leaf.cert);
     b.key = std::move(leaf.key);
     b.trust.push_back(share(ca_.certificate()));
+    if (extra_anchor) b.trust.push_back(share(extra_anchor->certificate()));
     b.source = "fake";
     b.origin = "fake";
     return b;
   }
   std::string name() const override { return "fake"; }
   bool broken = false;
+  const LocalCa* extra_anchor = nullptr;  // set: the trust changes
 
  private:
   const LocalCa& ca_;
@@ -36,28 +39,36 @@ struct StoreTest : ::testing::Test {
   TlsContextStore store{config::TlsConfig{}, [this](auto c) { published.push_back(c); }};
 };
 
-TEST_F(StoreTest, ReloadsShareOneSetOfTicketKeys) {
+// One in-memory connection to the current contexts, leaving its session in the cache.
+void connect_once(const TlsContexts& c) {
+  config::PeerPolicy any;
+  any.any = true;
+  SslSessionPtr session;
+  ASSERT_TRUE(test::exchange_in_memory(c.server.get(), c.client.get(), any, session).ok);
+}
+
+TEST_F(StoreTest, ReloadsShareOneSessionCacheWhileTheTrustStaysTheSame) {
   ASSERT_TRUE(store.reload(source).ok);
+  connect_once(*store.current());
   ASSERT_TRUE(store.reload(source).ok);
   ASSERT_EQ(published.size(), 2u);
   EXPECT_NE(published[0]->serial_hex, published[1]->serial_hex);
-  EXPECT_EQ(published[0]->ticket_keys, published[1]->ticket_keys);
+  ASSERT_TRUE(published[0]->session_cache);
+  EXPECT_EQ(published[0]->session_cache, published[1]->session_cache);
+  EXPECT_EQ(published[1]->session_cache->size(), 1u);
 }
 
-TEST_F(StoreTest, RotatingTicketKeysRepublishesTheSameIdentityWithTheOldKeyAsPrevious) {
+TEST_F(StoreTest, ATrustChangeClearsTheSessionCache) {
   ASSERT_TRUE(store.reload(source).ok);
-  ASSERT_TRUE(store.rotate_ticket_keys().ok);
-  ASSERT_EQ(published.size(), 2u);
-  EXPECT_EQ(published[1]->serial_hex, published[0]->serial_hex);
-  EXPECT_EQ(published[1]->trust_digest, published[0]->trust_digest);
-  ASSERT_TRUE(published[1]->ticket_keys->previous().has_value());
-  EXPECT_EQ(published[1]->ticket_keys->previous()->name, published[0]->ticket_keys->current().name);
-  ASSERT_TRUE(store.reload(source).ok);  // later reloads keep the rotated keys
-  EXPECT_EQ(published[2]->ticket_keys, published[1]->ticket_keys);
+  connect_once(*store.current());
+  const LocalCa other = LocalCa::generate("another CA");
+  source.extra_anchor = &other;
+  ASSERT_TRUE(store.reload(source).ok);
+  EXPECT_EQ(published[1]->session_cache, published[0]->session_cache);
+  EXPECT_EQ(published[1]->session_cache->size(), 0u);
 }
 
-TEST_F(StoreTest, AFailedReloadPublishesNothingAndRotationNeedsAnIdentity) {
-  EXPECT_FALSE(store.rotate_ticket_keys().ok);
+TEST_F(StoreTest, AFailedReloadPublishesNothing) {
   ASSERT_TRUE(store.reload(source).ok);
   source.broken = true;
   const ReloadResult r = store.reload(source);
