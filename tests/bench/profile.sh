@@ -45,7 +45,7 @@ for b in haproxy nginx stunnel4 stunnel; do
   printf '#!/bin/sh\nexec %s --callgrind-out-file=%s/cg.%%p %s "$@"\n' "${VG[*]}" "$W" "$real" >"$W/shim/$b"
   chmod +x "$W/shim/$b"
 done
-# PROFILE_ENV: extra environment for our sidecar only (experiments, e.g. an LD_PRELOAD shim).
+# PROFILE_ENV: extra environment for our sidecar only (experiments, e.g. an LD_PRELOAD library).
 printf '#!/bin/sh\nexec env %s %s --callgrind-out-file=%s/cg.%%p %s "$@"\n' "${PROFILE_ENV:-}" "${VG[*]}" "$W" "$SIDECAR" >"$W/shim/mtls-sidecar"
 chmod +x "$W/shim/mtls-sidecar"
 
@@ -76,7 +76,7 @@ n=$(python3 -c "import json; d=json.load(open('$OUT/load.json')); print(d['$key'
     ir=$(grep -m1 '^summary:' "$f" | awk '{print $2}')
     hs=$(callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null | grep -m1 '???:SSL_do_handshake ' | awk '{gsub(",", "", $1); print $1}')
     awk -v s="$side" -v a="$ir" -v h="${hs:-0}" -v n="$n" -v u="$unit" 'BEGIN {
-      printf "%s: Ir total %d, per %s %.1f, per %s without handshakes %.1f\n", s, a, u, a / n, u, (a - h) / n }'
+      printf "%s: Ir total %.0f, per %s %.1f, per %s without handshakes %.1f\n", s, a, u, a / n, u, (a - h) / n }'
   done
   for side in out in; do
     echo; echo "## $side: top functions, inclusive"

@@ -2,14 +2,14 @@
 # run.sh - the whole benchmark of issue 6 in one command: ../shared/bench/peers.sh with mtls-sidecar
 # as the candidate (full handshakes + idle memory, then with resumption), latency.sh (mtls-load:
 # handshake rate and latency, resumption rate, idle RSS), ab.sh (interleaved CPU medians against
-# HAProxy, 4 modes; with --fixes also the binary + experiment/ssl_ctx_shim.c), then report.py
+# HAProxy, 4 modes), then report.py
 # regenerates README.md and chart.png. Needs root (peers.sh apt-installs haproxy/stunnel/nginx/wrk).
-# Usage: run.sh [--duration 5] [--pin] [--idle 2000] [--fixes] [--only-report] [--skip-latency] [--skip-ab]
+# Usage: run.sh [--duration 5] [--pin] [--idle 2000] [--only-report] [--skip-latency] [--skip-ab]
 # Builds nothing: point MTLS_SIDECAR / MTLS_LOAD at binaries, or it takes ../../build-bench, then
 # ../../build (cmake --build BUILD --target mtls-sidecar mtls-load).
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-DURATION=5 PIN="" IDLE=2000 ONLY_REPORT=0 SKIP_LATENCY=0 SKIP_AB=0 FIXES=0
+DURATION=5 PIN="" IDLE=2000 ONLY_REPORT=0 SKIP_LATENCY=0 SKIP_AB=0
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) DURATION=$2; shift ;;
@@ -18,7 +18,6 @@ while [ $# -gt 0 ]; do
     --only-report) ONLY_REPORT=1 ;;
     --skip-latency) SKIP_LATENCY=1 ;;
     --skip-ab) SKIP_AB=1 ;;
-    --fixes) FIXES=1 ;;
     *) sed -n '2,10p' "$0"; exit 2 ;;
   esac
   shift
@@ -51,7 +50,7 @@ export CANDIDATE_NAME=mtls-sidecar CANDIDATE_OUT="$CAND out $ARGS" CANDIDATE_IN=
   echo "  $PEERS --duration $DURATION $PIN --idle $IDLE --json results/peers-full.json"
   echo "  $PEERS --duration $DURATION $PIN --resume --idle 0 --json results/peers-resume.json"
   [ "$SKIP_LATENCY" = 1 ] || echo "  tests/bench/latency.sh --duration $DURATION --json results/latency.json"
-  [ "$SKIP_AB" = 1 ] || echo "  tests/bench/ab.sh --mode MODE [--resume] --rounds 5 --duration $DURATION cur=\$MTLS_SIDECAR$([ "$FIXES" = 1 ] && echo ' fixed=WRAPPER') haproxy"
+  [ "$SKIP_AB" = 1 ] || echo "  tests/bench/ab.sh --mode MODE [--resume] --rounds 5 --duration $DURATION cur=\$MTLS_SIDECAR haproxy"
 } >"$RESULTS/run-info.txt"
 
 # Each peers.sh run is bounded by its phases (--duration each) and kills what it starts by PID.
@@ -67,18 +66,12 @@ if [ "$SKIP_LATENCY" = 0 ]; then
 fi
 if [ "$SKIP_AB" = 0 ]; then
   variants=("cur=$MTLS_SIDECAR")
-  if [ "$FIXES" = 1 ]; then
-    wrap=$(mktemp -d /tmp/mtls-fixes.XXXXXX)
-    MTLS_SIDECAR=$MTLS_SIDECAR "$HERE/experiment/run.sh" --wrapper "$wrap" >/dev/null && variants+=("fixed=$wrap/sidecar")
-  fi
   for m in handshake resume keepalive bulk; do
     a=(--mode "$m"); [ "$m" = resume ] && a=(--mode handshake --resume)
     { echo "# ./ab.sh ${a[*]} --rounds 5 --duration $DURATION ${variants[*]} haproxy"
-      [ "$FIXES" = 1 ] && echo "# fixed = the same binary with experiment/ssl_ctx_shim.c (EXP_NO_AUTO_CHAIN EXP_STATEFUL EXP_READ_AHEAD)"
       "$HERE/ab.sh" "${a[@]}" --rounds 5 --duration "$DURATION" "${variants[@]}" haproxy 2>/dev/null
     } >"$RESULTS/ab-$m.txt"
   done
-  [ "$FIXES" = 1 ] && rm -rf "$wrap"
   echo "# ab.sh done: $RESULTS/ab-*.txt" >&2
 fi
 echo "finished: $(date -u +%FT%TZ); load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/run-info.txt"
