@@ -37,6 +37,7 @@ class PlainStream {
     socket_.async_wait(want == IoStatus::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
                        std::forward<Handler>(handler));
   }
+  bool has_buffered_input() const { return false; }  // the kernel's buffer: epoll sees it
   void close() {
     error_code ignored;
     socket_.close(ignored);

@@ -36,6 +36,8 @@ class TlsStream {
     socket_.async_wait(want == IoStatus::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
                        std::forward<Handler>(handler));
   }
+  // Records (or parts) in OpenSSL's read-ahead buffer, processed or not.
+  bool has_buffered_input() const { return SSL_has_pending(ssl_.get()) == 1; }
   void close();
 
   // Why the last operation failed: the OpenSSL error (0 if none) and whether the transport ended.
