@@ -278,7 +278,7 @@ Files: `results/peers-full.{{md,json,log}}`, `results/peers-resume.{{md,json,log
 `results/latency.json`, `results/ab-*.txt`, `results/syscalls-*.txt`, `results/profiles/`.
 Tools: `mtls-load` (this folder, built with the project), `candidate.sh`
 (peers.sh hook), `latency.sh`, `ab.sh` (interleaved CPU medians), `syscalls.sh` (strace counts),
-`profile.sh` (callgrind per exchange), `bench_lib.sh`.
+`profile.sh` (callgrind per exchange), `scaling.sh` (workers N vs 1), `bench_lib.sh`.
 
 {findings}"""
     with open(a.out, "w") as f:
