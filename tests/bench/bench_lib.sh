@@ -15,6 +15,16 @@ BL_TD=spiffe://demo.local/ns/default/sa
 
 bl_log() { printf '# %s\n' "$*" >&2; }
 
+# bl_mtls_load -> the load generator: $MTLS_LOAD, else build-bench's, else build's.
+bl_mtls_load() {
+  local b
+  for b in "${MTLS_LOAD:-}" "$BL_HERE/../../build-bench/tests/bench/mtls-load" "$BL_HERE/../../build/tests/bench/mtls-load"; do
+    [ -n "$b" ] && [ -x "$b" ] && { echo "$b"; return 0; }
+  done
+  bl_log "mtls-load not built (cmake --build BUILD --target mtls-load)"
+  return 1
+}
+
 bl_init() {  # bl_init WORKDIR
   BL_W=$1
   mkdir -p "$BL_W/pki" "$BL_W/logs" && chmod 700 "$BL_W/pki"

@@ -24,8 +24,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 command -v valgrind >/dev/null || { apt-get install -y -qq valgrind >&2 || exit 1; }
-LOAD=${MTLS_LOAD:-$HERE/../../build-bench/tests/bench/mtls-load}
-[ -x "$LOAD" ] || LOAD=$HERE/../../build/tests/bench/mtls-load
 SIDECAR=${MTLS_SIDECAR:-$HERE/../../build-bench/proxy/mtls-sidecar}
 [ -x "$SIDECAR" ] || SIDECAR=$HERE/../../build/proxy/mtls-sidecar
 OUT=${OUT:-$HERE/results/profile-$SYSTEM-$MODE$([ "$RESUME" = 1 ] && echo -resume)}
@@ -33,6 +31,7 @@ mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 W=$(mktemp -d /tmp/mtls-profile.XXXXXX)
 BL_RESUME=$RESUME
 source "$HERE/bench_lib.sh"
+LOAD=$(bl_mtls_load) || exit 1
 bl_init "$W"
 trap 'bl_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 

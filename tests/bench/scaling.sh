@@ -17,10 +17,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-LOAD=${MTLS_LOAD:-$HERE/../../build-bench/tests/bench/mtls-load}
-[ -x "$LOAD" ] || LOAD=$HERE/../../build/tests/bench/mtls-load
 W=$(mktemp -d /tmp/mtls-scaling.XXXXXX)
 source "$HERE/bench_lib.sh"
+LOAD=$(bl_mtls_load) || exit 1
 bl_init "$W"
 trap 'bl_cleanup; rm -rf "$W"' EXIT
 bl_pki && bl_backend || { echo "setup failed" >&2; exit 1; }

@@ -18,10 +18,9 @@ while [ $# -gt 0 ]; do
 done
 [ ${#VARIANTS[@]} -ge 1 ] || { sed -n '2,6p' "$0"; exit 2; }
 command -v strace >/dev/null || apt-get install -y -qq strace >/dev/null || exit 1
-LOAD=${MTLS_LOAD:-$HERE/../../build-bench/tests/bench/mtls-load}
-[ -x "$LOAD" ] || LOAD=$HERE/../../build/tests/bench/mtls-load
 W=$(mktemp -d /tmp/mtls-syscalls.XXXXXX)
 source "$HERE/bench_lib.sh"
+LOAD=$(bl_mtls_load) || exit 1
 bl_init "$W"
 STRACES=()
 trap 'for p in "${STRACES[@]}"; do kill -INT "$p" 2>/dev/null; done; bl_cleanup; rm -rf "$W"' EXIT
