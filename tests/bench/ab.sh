@@ -22,13 +22,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ ${#VARIANTS[@]} -ge 1 ] || { sed -n '2,10p' "$0"; exit 2; }
-W=$(mktemp -d /tmp/mtls-ab.XXXXXX)
 BL_RESUME=$RESUME
 source "$HERE/bench_lib.sh"
-LOAD=$(bl_mtls_load) || exit 1
-bl_init "$W"
-trap 'bl_cleanup; rm -rf "$W"' EXIT
-bl_pki && bl_backend || { echo "setup failed" >&2; exit 1; }
+bl_setup ab
 
 declare -A OUT IN PORT
 for v in "${VARIANTS[@]}"; do

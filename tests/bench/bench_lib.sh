@@ -34,6 +34,16 @@ bl_init() {  # bl_init WORKDIR
   trap 'exit 143' TERM
 }
 
+# bl_setup NAME -> W (a work dir under /tmp), LOAD (mtls-load), a PKI and the nginx backend;
+# at exit every process is killed and W removed. What ab.sh, latency.sh and scaling.sh share.
+bl_setup() {
+  W=$(mktemp -d "/tmp/mtls-$1.XXXXXX")
+  LOAD=$(bl_mtls_load) || exit 1
+  bl_init "$W"
+  trap 'bl_cleanup; rm -rf "$W"' EXIT
+  bl_pki && bl_backend || { bl_log "setup failed"; exit 1; }
+}
+
 bl_cleanup() {
   local p
   for p in "${BL_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done

@@ -25,12 +25,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 mkdir -p "$(dirname "$JSON")"
-W=$(mktemp -d /tmp/mtls-latency.XXXXXX)
 source "$HERE/bench_lib.sh"
-LOAD=$(bl_mtls_load) || exit 1
-bl_init "$W"
-trap 'bl_cleanup; rm -rf "$W"' EXIT
-bl_pki && bl_backend || { echo "setup failed" >&2; exit 1; }
+bl_setup latency
 P=$W/pki
 TLS_ARGS=(--cert "$P/client.crt" --key "$P/client.key" --ca "$P/ca.crt" --sni backend.local)
 CLK_TCK=$(getconf CLK_TCK)

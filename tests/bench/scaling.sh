@@ -17,12 +17,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-W=$(mktemp -d /tmp/mtls-scaling.XXXXXX)
 source "$HERE/bench_lib.sh"
-LOAD=$(bl_mtls_load) || exit 1
-bl_init "$W"
-trap 'bl_cleanup; rm -rf "$W"' EXIT
-bl_pki && bl_backend || { echo "setup failed" >&2; exit 1; }
+bl_setup scaling
 P=$W/pki
 TLS_ARGS=(--cert "$P/client.crt" --key "$P/client.key" --ca "$P/ca.crt" --sni backend.local)
 hz=$(getconf CLK_TCK)
