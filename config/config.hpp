@@ -121,7 +121,7 @@ struct MetricsConfig {
 struct Config {
   std::string path;                // the file it was loaded from ("" when from a string)
   AdminConfig admin;
-  unsigned workers = 0;            // 0 = one per core
+  unsigned workers = 0;            // 0 = one per usable CPU (affinity mask, cgroup v2 quota)
   IdentityConfig identity;
   TrustConfig trust;
   TlsConfig tls;
