@@ -12,8 +12,8 @@ int cache_index() {
 
 void ClientSessionCache::prepare(SSL* ssl, const std::shared_ptr<const TlsContexts>& contexts) {
   if (contexts != contexts_) {
-    // A new identity (or rotated ticket keys) keeps the session; new trust or CRLs do not: a
-    // resumed handshake would skip verifying the server against them.
+    // A new identity keeps the session; new trust or CRLs do not: a resumed handshake would skip
+    // verifying the server against them.
     if (!contexts_ || contexts_->trust_digest != contexts->trust_digest) session_.reset();
     contexts_ = contexts;
   }

@@ -5,7 +5,9 @@
 // A session is only offered while the trust it was verified under is unchanged: after a trust or
 // CRL change the next handshake is full (a resumed one would skip verifying the server again);
 // after an identity-only reload it still resumes.
-// Single-threaded: owned and used by one worker.
+// Single-threaded: owned and used by one worker, so N workers make N full handshakes to a peer
+// before all of them resume. Sharing it would hand one SSL_SESSION to concurrent handshakes on
+// several threads, which OpenSSL's client side does not promise to be safe.
 
 #include <memory>
 
