@@ -10,11 +10,8 @@ BIN=$(readlink -f "${1:?usage: emfile.sh PATH/TO/mtls-sidecar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL=$HERE/reliability_tool.py
 source "$HERE/lib.sh"
-W=$(mktemp -d)
-PIDS=()
-cleanup() { exec 7>&- 2>/dev/null || true; stop_pids; rm -rf "$W"; }
-trap cleanup EXIT
-FAILED=0
+before_stop() { exec 7>&- 2>/dev/null || true; }  # the connections held open on fd 7
+e2e_init
 fail() { echo "FAIL: $*"; tail -n 5 "$W/in.log"; exit 1; }   # only the sidecar's log (replaces lib.sh's)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime; comm has no spaces
 HZ=$(getconf CLK_TCK)

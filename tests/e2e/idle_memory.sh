@@ -13,11 +13,8 @@ FIRST=500
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL=$HERE/reliability_tool.py
 source "$HERE/lib.sh"
-W=$(mktemp -d)
-PIDS=()
-cleanup() { exec 8>&- 2>/dev/null || true; stop_pids; rm -rf "$W"; }
-trap cleanup EXIT
-FAILED=0
+before_stop() { exec 8>&- 2>/dev/null || true; }  # the connections held open on fd 8
+e2e_init
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 NEED=$((2 * N + 200))

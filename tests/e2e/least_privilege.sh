@@ -10,16 +10,10 @@ set -euo pipefail
 BIN=$(readlink -f "${1:?usage: least_privilege.sh PATH/TO/mtls-sidecar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL=$HERE/reliability_tool.py
-W=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
-trap cleanup EXIT
-FAILED=0
-fail() { echo "FAIL: $*"; for f in "$W"/*.log; do echo "--- $f"; tail -n 5 "$f"; done; exit 1; }
-score() { local n=$1 f=$2 v=$3; shift 3; echo "SCORE $n $f $v $*"; [ "$v" = pass ] || FAILED=1; }
-up() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+source "$HERE/lib.sh"
+e2e_init
 metric() { curl -sf --max-time 5 "http://127.0.0.1:$1/metrics" | awk -v m="$2" 'index($0, m) == 1 { s += $NF } END { print s + 0 }'; }
-read -r BE_H BE_E IN AIN < <(python3 -c 'import socket; ss=[socket.socket() for _ in range(4)]; [s.bind(("127.0.0.1",0)) for s in ss]; print(*[s.getsockname()[1] for s in ss])')
+read -r BE_H BE_E IN AIN < <(free_ports 4)
 chmod 755 "$W"
 cd "$W"
 

@@ -1,7 +1,22 @@
-# lib.sh - sourced by emfile.sh, idle_memory.sh, readme_pair.sh and tls_scan.sh: the helpers they
-# had as identical copies. Functions only, nothing runs on sourcing; the caller owns the state they
-# use: W (its work directory), PIDS (every process it started), FAILED=0 (for score).
+# lib.sh - sourced by the e2e scripts: the helpers they had as copies. Functions only, nothing runs
+# on sourcing. The state they use, W (the work directory), PIDS (every process started) and FAILED
+# (for score), is set up by e2e_init or by the caller.
 # shellcheck shell=bash
+
+# e2e_init: a fresh W, PIDS=(), FAILED=0, and an EXIT trap that runs the caller's before_stop (if
+# it defines one, e.g. to close a descriptor holding a connection the sidecar would drain), stops
+# every PID and removes W.
+e2e_init() {
+  W=$(mktemp -d)
+  PIDS=()
+  FAILED=0
+  trap e2e_cleanup EXIT
+}
+e2e_cleanup() {
+  if declare -F before_stop >/dev/null; then before_stop; fi
+  stop_pids
+  rm -rf "$W"
+}
 
 # Kill every PID in PIDS and reap them; for the caller's EXIT trap.
 stop_pids() {
@@ -18,8 +33,8 @@ fail() { echo "FAIL: $*"; for f in "$W"/*.log; do echo "--- $f"; tail -n 5 "$f";
 # shellcheck disable=SC2034  # FAILED is the caller's
 score() { local n=$1 f=$2 v=$3; shift 3; echo "SCORE $n $f $v $*"; [ "$v" = pass ] || FAILED=1; }
 
-# up PORT: wait up to ~5 s until something accepts on 127.0.0.1:PORT.
-up() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# up PORT [TRIES]: wait up to TRIES x 50 ms (default ~5 s) until something accepts on 127.0.0.1:PORT.
+up() { for _ in $(seq "${2:-100}"); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 # nfds PID: how many descriptors the process has open.
 nfds() { ls "/proc/$1/fd" | wc -l; }

@@ -9,13 +9,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PROM=$(command -v prometheus || echo /usr/bin/prometheus)
 [ -x "$PROM" ] || { echo "FAIL: prometheus is not installed (apt-get install prometheus; scripts/deps.sh does)"; exit 1; }
-W=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -n 5 "$W"/*.log; exit 1; }
-up() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-read -r BE IN OUT AIN AOUT PP < <(python3 -c 'import socket; ss=[socket.socket() for _ in range(6)]; [s.bind(("127.0.0.1",0)) for s in ss]; print(*[s.getsockname()[1] for s in ss])')
+source "$HERE/lib.sh"
+e2e_init
+read -r BE IN OUT AIN AOUT PP < <(free_ports 6)
 cd "$W"
 "$BIN" ca init --dir ca --trust-domain demo.local >/dev/null
 "$BIN" ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/orders --dns orders.local --out orders >/dev/null
@@ -48,7 +44,7 @@ python3 -m http.server "$BE" --bind 127.0.0.1 --directory www >backend.log 2>&1 
 "$PROM" --config.file=prometheus.yml --storage.tsdb.path=data --web.listen-address=127.0.0.1:$PP >prom.log 2>&1 & PIDS+=($!)
 # Wait on the admin ports, not the data ports: a probe of a data port would be a connection
 # (and for the outbound, a handshake) of its own. Admin binds after the listeners.
-up "$BE" && up "$AIN" && up "$AOUT" && up "$PP" || fail "processes did not start"
+up "$BE" 200 && up "$AIN" 200 && up "$AOUT" 200 && up "$PP" 200 || fail "processes did not start"
 
 for _ in $(seq 7); do curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$OUT/page.txt" || fail "request through the pair"; done
 for _ in 1 2; do python3 "$HERE/contract/tlsprobe.py" "127.0.0.1:$IN" --ca ca/ca.crt >/dev/null && fail "a client without certificate got through"; done

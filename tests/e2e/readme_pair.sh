@@ -7,10 +7,7 @@ set -euo pipefail
 BIN=$(readlink -f "${1:?usage: readme_pair.sh PATH/TO/mtls-sidecar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
-W=$(mktemp -d)
-PIDS=()
-cleanup() { stop_pids; rm -rf "$W"; }
-trap cleanup EXIT
+e2e_init
 read -r BE IN OUT AIN AOUT < <(free_ports 5)
 cd "$W"
 

@@ -17,23 +17,13 @@ BIN=$(readlink -f "${1:?usage: soak.sh PATH/TO/mtls-sidecar [SECONDS]}")
 SECONDS_TOTAL=${2:-60}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL=$HERE/reliability_tool.py
-W=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$W/backend.pid" ] && kill -9 "$(cat "$W/backend.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$W"
-}
-trap cleanup EXIT
-FAILED=0
-fail() { echo "FAIL: $*"; for f in "$W"/*.log; do echo "--- $f"; tail -n 5 "$f"; done; exit 1; }
-score() { local n=$1 f=$2 v=$3; shift 3; echo "SCORE $n $f $v $*"; [ "$v" = pass ] || FAILED=1; }
-up() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+source "$HERE/lib.sh"
+# The backend is restarted under the test, so its PID lives in a file, not in PIDS.
+before_stop() { [ -f "$W/backend.pid" ] && kill -9 "$(cat "$W/backend.pid")" 2>/dev/null || true; }
+e2e_init
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-nfds() { ls "/proc/$1/fd" | wc -l; }
 metric() { curl -sf --max-time 5 "http://127.0.0.1:$1/metrics" | awk -v m="$2" 'index($0, m) == 1 { s += $NF } END { print s + 0 }'; }
-read -r BE_H BE_E IN_H IN_E OUT_H OUT_E AIN AOUT < <(python3 -c 'import socket; ss=[socket.socket() for _ in range(8)]; [s.bind(("127.0.0.1",0)) for s in ss]; print(*[s.getsockname()[1] for s in ss])')
+read -r BE_H BE_E IN_H IN_E OUT_H OUT_E AIN AOUT < <(free_ports 8)
 cd "$W"
 
 "$BIN" ca init --dir ca --trust-domain test.local >/dev/null
