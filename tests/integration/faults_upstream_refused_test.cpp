@@ -17,12 +17,7 @@ constexpr int kAttempts = 100;
 
 TEST(FaultsUpstreamRefused, EachRefusalIsCountedAndClosedFastWithoutLeaks) {
   TestPki pki;
-  std::uint16_t dead_port;
-  {
-    Backend gone(Backend::Mode::echo);
-    dead_port = gone.port();
-  }  // nothing listens there now
-  SidecarPair pair(pki, dead_port);
+  SidecarPair pair(pki, closed_port());
   ASSERT_TRUE(plain_exchange(pair.outbound_port(), "warm").reply.empty());
   ASSERT_EQ(wait_sample(*pair.inbound, "mtls_connections_active", {}, 0), 0);
   ASSERT_EQ(wait_sample(*pair.outbound, "mtls_connections_active", {}, 0), 0);

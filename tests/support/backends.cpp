@@ -96,6 +96,11 @@ done:
   ::close(fd);
 }
 
+std::uint16_t closed_port() {
+  Backend gone(Backend::Mode::echo);
+  return gone.port();
+}
+
 PlainExchange plain_exchange(std::uint16_t port, const std::string& data, int timeout_ms) {
   PlainExchange out;
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

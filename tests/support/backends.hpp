@@ -44,6 +44,9 @@ struct PlainExchange {
 };
 PlainExchange plain_exchange(std::uint16_t port, const std::string& data, int timeout_ms = 20000);
 
+// A loopback port nothing listens on any more (a backend's, once it stopped): a refused upstream.
+std::uint16_t closed_port();
+
 std::string sha256_hex(const std::string& data);
 std::string random_bytes(std::size_t n, unsigned seed);
 
