@@ -17,19 +17,6 @@
 namespace mtls::test {
 namespace {
 
-config::Config local_ca_config(const std::string& dir, std::uint16_t backend_port,
-                               std::chrono::seconds ttl) {
-  config::Config c;
-  c.workers = 2;
-  c.identity.source = config::IdentitySource::local_ca;
-  c.identity.local_ca.dir = dir;
-  c.identity.local_ca.spiffe_id = kBackendId;
-  c.identity.local_ca.dns_names = {"backend.local"};
-  c.identity.local_ca.ttl = ttl;
-  c.inbound.push_back(inbound_listener(backend_port));
-  return c;
-}
-
 TEST(RotationLocalCa, RenewsAShortLivedLeafSeveralTimesWithoutFailingAConnection) {
   TestPki scratch;  // for its temp directory
   const std::string dir = scratch.dir() + "/ca";
@@ -37,7 +24,7 @@ TEST(RotationLocalCa, RenewsAShortLivedLeafSeveralTimesWithoutFailingAConnection
   const auto client = ca.issue(leaf_request(kFrontendId));
   certs::write_issued(scratch.dir() + "/client", client, ca.certificate());
   Backend backend(Backend::Mode::echo);
-  proxy::Sidecar sidecar(local_ca_config(dir, backend.port(), std::chrono::seconds(6)),
+  proxy::Sidecar sidecar(local_ca_config(dir, backend.port(), std::chrono::seconds(6), 2),
                          {.handle_signals = false, .admin = false});
   sidecar.start();
 
@@ -83,7 +70,7 @@ TEST(RotationLocalCa, PicksUpANewCaFromTheDirectoryAndKeepsTrustingBothRoots) {
   certs::write_file(both, certs::to_pem(old_ca.certificate()) + certs::to_pem(new_ca.certificate()),
                     0644);
   Backend backend(Backend::Mode::echo);
-  config::Config c = local_ca_config(dir, backend.port(), std::chrono::hours(1));
+  config::Config c = local_ca_config(dir, backend.port(), std::chrono::hours(1), 2);
   c.trust.ca_bundle = both;
   proxy::Sidecar sidecar(std::move(c), {.handle_signals = false, .admin = false});
   sidecar.start();

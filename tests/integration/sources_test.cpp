@@ -19,14 +19,8 @@ TEST(Sources, LocalCaIssuesTheSidecarsOwnLeafAtStartUp) {
   certs::LocalCa::init(dir, "test.local");
   Backend backend(Backend::Mode::echo);
 
-  config::Config c;
-  c.workers = 1;
-  c.identity.source = config::IdentitySource::local_ca;
-  c.identity.local_ca.dir = dir;
-  c.identity.local_ca.spiffe_id = kBackendId;
-  c.identity.local_ca.dns_names = {"backend.local"};
-  c.inbound.push_back(inbound_listener(backend.port()));
-  proxy::Sidecar sidecar(std::move(c), {.handle_signals = false, .admin = false});
+  proxy::Sidecar sidecar(local_ca_config(dir, backend.port(), std::chrono::hours(24), 1),
+                         {.handle_signals = false, .admin = false});
   sidecar.start();
 
   const auto ca = certs::LocalCa::open(dir);

@@ -19,6 +19,19 @@ config::Config base_config(const TestPki& pki, const TestPki::Files& files, unsi
   return c;
 }
 
+config::Config local_ca_config(const std::string& dir, std::uint16_t backend_port,
+                               std::chrono::seconds ttl, unsigned workers) {
+  config::Config c;
+  c.workers = workers;
+  c.identity.source = config::IdentitySource::local_ca;
+  c.identity.local_ca.dir = dir;
+  c.identity.local_ca.spiffe_id = kBackendId;
+  c.identity.local_ca.dns_names = {"backend.local"};
+  c.identity.local_ca.ttl = ttl;
+  c.inbound.push_back(inbound_listener(backend_port));
+  return c;
+}
+
 config::InboundListener inbound_listener(std::uint16_t forward_port,
                                          std::vector<std::string> allowed_ids) {
   config::InboundListener l;

@@ -3,6 +3,7 @@
 // with identities from a TestPki: the outbound presents spiffe://test.local/ns/default/sa/frontend,
 // the inbound spiffe://test.local/ns/default/sa/backend (DNS backend.local). Ports are ephemeral.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,10 @@ inline const std::string kBackendId = "spiffe://test.local/ns/default/sa/backend
 
 // Config for one sidecar with identity `files` from `pki`; listeners are added by the caller.
 config::Config base_config(const TestPki& pki, const TestPki::Files& files, unsigned workers = 1);
+// Config for one inbound sidecar ("in" -> backend_port) whose identity comes from the local CA in
+// `dir` as kBackendId.
+config::Config local_ca_config(const std::string& dir, std::uint16_t backend_port,
+                               std::chrono::seconds ttl, unsigned workers);
 config::InboundListener inbound_listener(std::uint16_t forward_port,
                                          std::vector<std::string> allowed_ids = {kFrontendId});
 config::OutboundListener outbound_listener(std::uint16_t forward_port,
