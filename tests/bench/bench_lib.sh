@@ -15,6 +15,18 @@ BL_TD=spiffe://demo.local/ns/default/sa
 
 bl_log() { printf '# %s\n' "$*" >&2; }
 
+# bl_relative_paths FILE...: results are committed, so they name files relative to the repository
+# (and ../shared for the team's harness), never by the paths of the machine that ran them.
+bl_relative_paths() {
+  local root shared f
+  root=$(cd "$BL_HERE/../.." && pwd)
+  shared=$(cd "$root/.." && pwd)/shared
+  for f in "$@"; do
+    [ -f "$f" ] && sed -i -e "s#$root/tests/bench/\.\./\.\./##g" -e "s#$root/##g" -e "s#$shared/#../shared/#g" "$f"
+  done
+  return 0
+}
+
 # bl_mtls_load -> the load generator: $MTLS_LOAD, else build-bench's, else build's.
 bl_mtls_load() {
   local b

@@ -1,5 +1,5 @@
 #pragma once
-// Command line of mtls-load, the mTLS load generator of tests/bench (issue 6): wrk cannot present
+// Command line of mtls-load, the mTLS load generator of tests/bench: wrk cannot present
 // client certificates, so handshake rate, handshake latency percentiles and resumption rate come
 // from this tool. Plain values, parsed once in main; read-only afterwards (shared by threads).
 

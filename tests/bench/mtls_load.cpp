@@ -1,4 +1,4 @@
-// mtls-load: the mTLS load generator of issue 6 (tests/bench/README.md). See kLoadUsage.
+// mtls-load: the mTLS load generator of the benchmark (tests/bench/README.md). See kLoadUsage.
 // main parses options, builds the one client SSL_CTX, runs --threads LoadWorkers until the
 // deadline, merges their statistics and prints them (and writes --json).
 

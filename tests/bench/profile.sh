@@ -82,5 +82,6 @@ n=$(python3 -c "import json; d=json.load(open('$OUT/load.json')); print(d['$key'
     callgrind_annotate --inclusive=yes --threshold=100 "$OUT/$side.callgrind" 2>/dev/null | grep -E '^ *[0-9,]+ ' | head -60
   done
 } >"$OUT/summary.txt"
+bl_relative_paths "$OUT"/*.txt
 head -3 "$OUT/summary.txt"
 echo "full summary: $OUT/summary.txt"

@@ -232,7 +232,7 @@ CPU seconds per unit of work inflate under contention (HAProxy's full handshake 
 a quiet box and up to ~2500 µs during builds), so compare rows *within* one run only; absolute
 numbers are not portable. Instruction counts from `profile.sh` (callgrind) do not depend on load.
 
-## The issue 6 table (ratios to HAProxy from the same run)
+## The target table (ratios to HAProxy from the same run)
 
 {main_table(table, a.results)}
 

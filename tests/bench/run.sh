@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh - the whole benchmark of issue 6 in one command: ../shared/bench/peers.sh with mtls-sidecar
+# run.sh - the whole benchmark in one command: ../shared/bench/peers.sh with mtls-sidecar
 # as the candidate (full handshakes + idle memory, then with resumption), latency.sh (mtls-load:
 # handshake rate and latency, resumption rate, idle RSS), ab.sh (interleaved CPU medians against
 # HAProxy, 4 modes), then report.py
@@ -9,6 +9,7 @@
 # ../../build (cmake --build BUILD --target mtls-sidecar mtls-load).
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/bench_lib.sh"
 DURATION=5 PIN="" IDLE=2000 ONLY_REPORT=0 SKIP_LATENCY=0 SKIP_AB=0
 while [ $# -gt 0 ]; do
   case $1 in
@@ -75,4 +76,6 @@ if [ "$SKIP_AB" = 0 ]; then
   echo "# ab.sh done: $RESULTS/ab-*.txt" >&2
 fi
 echo "finished: $(date -u +%FT%TZ); load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/run-info.txt"
+# Committed results name files relative to the repository, never by this machine's paths.
+bl_relative_paths "$RESULTS"/*.txt "$RESULTS"/*.log "$RESULTS"/*.md "$RESULTS"/*.json
 "${REPORT[@]}"

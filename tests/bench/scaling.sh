@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scaling.sh - workers N vs 1 (issue 6): the same pair with `workers: N` for N = 1 .. the usable
+# scaling.sh - workers N vs 1: the same pair with `workers: N` for N = 1 .. the usable
 # CPUs, each driven at full speed by mtls-load; reports handshakes/s (direct: client certificate
 # -> INBOUND) and keep-alive requests/s (chain: --plain -> OUTBOUND -> INBOUND -> backend), and
 # the CPU the proxies used. The load generator shares the box, so on few cores the numbers show
