@@ -50,9 +50,43 @@ void emit_line(std::string& line) {
   }
 }
 
+// Length of the valid UTF-8 sequence starting at s[i] (1..4), or 0 if the bytes there are not
+// one (stray continuation byte, overlong form, surrogate, beyond U+10FFFF, cut short).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = byte(0);
+  if (c < 0x80) return 1;
+  const std::size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((byte(k) & 0xc0) != 0x80) return 0;
+  if (c == 0xe0 && byte(1) < 0xa0) return 0;  // overlong
+  if (c == 0xed && byte(1) > 0x9f) return 0;  // UTF-16 surrogate
+  if (c == 0xf0 && byte(1) < 0x90) return 0;  // overlong
+  if (c == 0xf4 && byte(1) > 0x8f) return 0;  // beyond U+10FFFF
+  return n;
+}
+
+// JSON string escaping. Values may carry attacker-chosen bytes (certificate fields): a byte that
+// is not valid UTF-8 is written as the text \xNN, as certs::printable() renders it in labels, so
+// every line stays valid JSON and valid UTF-8.
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (const char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    const std::size_t n = utf8_sequence(s, i);
+    char buf[8];
+    if (n == 0) {
+      std::snprintf(buf, sizeof buf, "\\\\x%02x", static_cast<unsigned char>(c));
+      out += buf;
+      ++i;
+      continue;
+    }
+    if (n > 1) {
+      out.append(s.data() + i, n);
+      i += n;
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -60,14 +94,14 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;
         } else {
           out.push_back(c);
         }
     }
+    ++i;
   }
   out.push_back('"');
 }

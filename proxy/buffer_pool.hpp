@@ -29,6 +29,7 @@ class BufferPool {
     if (free_.size() < max_free_) free_.push_back(std::move(b));
     b.reset();
   }
+  std::size_t free_count() const { return free_.size(); }  // buffers parked in the pool
 
  private:
   std::size_t max_free_;
