@@ -84,70 +84,91 @@ std::string HostPort::to_string() const {
   return host + ":" + port_text;
 }
 
-bool parse_host_port(std::string_view text, HostPort& out, std::string& why) {
-  const std::string example = "; expected host:port, like 127.0.0.1:8080 or \"[::1]:8080\"";
-  if (text.empty()) {
-    why = "empty address" + example;
+namespace {
+
+constexpr std::string_view kExample = "; expected host:port, like 127.0.0.1:8080 or \"[::1]:8080\"";
+
+// "[v6]:port" -> host "v6", rest ":port".
+bool split_bracketed(std::string_view text, std::string_view& host, std::string_view& rest,
+                     std::string& why) {
+  const std::size_t close = text.find(']');
+  if (close == std::string_view::npos) {
+    why = "missing ']' in " + detail::quoted(text) + std::string(kExample);
     return false;
   }
-  std::string_view host;
-  std::string_view rest;  // ":port"
-  if (text.front() == '[') {
-    const std::size_t close = text.find(']');
-    if (close == std::string_view::npos) {
-      why = "missing ']' in " + detail::quoted(text) + example;
-      return false;
-    }
-    host = text.substr(1, close - 1);
-    rest = text.substr(close + 1);
-    if (!detail::is_ipv6_literal(host)) {
-      why = "invalid IPv6 address " + detail::quoted(host);
-      return false;
-    }
-    if (!rest.empty() && rest.front() != ':') {
-      why = "expected \":port\" after ']' in " + detail::quoted(text);
-      return false;
-    }
-  } else {
-    const std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos && detail::all_digits(text)) {
-      why = "missing host in " + detail::quoted(text) + "; use 0.0.0.0:" + std::string(text) +
-            " for every IPv4 interface";
-      return false;
-    }
-    if (colon != std::string_view::npos && text.find(':') != colon) {
-      why = "IPv6 address without brackets in " + detail::quoted(text) +
-            "; write it like \"[::1]:9901\"";
-      return false;
-    }
-    host = text.substr(0, colon);
-    rest = colon == std::string_view::npos ? std::string_view{} : text.substr(colon);
-    if (host.empty()) {
-      why = "missing host in " + detail::quoted(text) + "; use 0.0.0.0" + std::string(rest) +
-            " for every IPv4 interface";
-      return false;
-    }
-    if (!detail::is_ipv4_literal(host) && !detail::check_host_name(host, why)) return false;
+  host = text.substr(1, close - 1);
+  rest = text.substr(close + 1);
+  if (!detail::is_ipv6_literal(host)) {
+    why = "invalid IPv6 address " + detail::quoted(host);
+    return false;
   }
+  if (!rest.empty() && rest.front() != ':') {
+    why = "expected \":port\" after ']' in " + detail::quoted(text);
+    return false;
+  }
+  return true;
+}
+
+// "host:port" (an IPv4 literal or a DNS name) -> host, rest ":port". Says what was probably meant
+// when the host is missing or an IPv6 address lacks its brackets.
+bool split_plain(std::string_view text, std::string_view& host, std::string_view& rest, std::string& why) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos && detail::all_digits(text)) {
+    why = "missing host in " + detail::quoted(text) + "; use 0.0.0.0:" + std::string(text) +
+          " for every IPv4 interface";
+    return false;
+  }
+  if (colon != std::string_view::npos && text.find(':') != colon) {
+    why = "IPv6 address without brackets in " + detail::quoted(text) + "; write it like \"[::1]:9901\"";
+    return false;
+  }
+  host = text.substr(0, colon);
+  rest = colon == std::string_view::npos ? std::string_view{} : text.substr(colon);
+  if (host.empty()) {
+    why = "missing host in " + detail::quoted(text) + "; use 0.0.0.0" + std::string(rest) +
+          " for every IPv4 interface";
+    return false;
+  }
+  return detail::is_ipv4_literal(host) || detail::check_host_name(host, why);
+}
+
+// ":8080" -> 8080; digits only, 0..65535 (no overflow however long the text).
+bool parse_port(std::string_view rest, std::string_view text, std::uint16_t& port, std::string& why) {
   if (rest.size() <= 1) {
-    why = "missing port in " + detail::quoted(text) + example;
+    why = "missing port in " + detail::quoted(text) + std::string(kExample);
     return false;
   }
-  const std::string_view port_text = rest.substr(1);
-  unsigned long port = 0;
-  for (char c : port_text) {
+  const std::string_view digits = rest.substr(1);
+  unsigned long value = 0;
+  for (char c : digits) {
     if (c < '0' || c > '9') {
-      why = "port " + detail::quoted(port_text) + " is not a number";
+      why = "port " + detail::quoted(digits) + " is not a number";
       return false;
     }
-    if (port <= 65535) port = port * 10 + static_cast<unsigned long>(c - '0');
+    if (value <= 65535) value = value * 10 + static_cast<unsigned long>(c - '0');
   }
-  if (port > 65535) {
-    why = "port " + std::string(port_text) + " is out of range 0..65535";
+  if (value > 65535) {
+    why = "port " + std::string(digits) + " is out of range 0..65535";
     return false;
   }
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+}  // namespace
+
+bool parse_host_port(std::string_view text, HostPort& out, std::string& why) {
+  if (text.empty()) {
+    why = "empty address" + std::string(kExample);
+    return false;
+  }
+  std::string_view host, rest;  // rest: ":port"
+  const bool split = text.front() == '[' ? split_bracketed(text, host, rest, why)
+                                         : split_plain(text, host, rest, why);
+  std::uint16_t port = 0;
+  if (!split || !parse_port(rest, text, port, why)) return false;
   out.host = std::string(host);
-  out.port = static_cast<std::uint16_t>(port);
+  out.port = port;
   return true;
 }
 

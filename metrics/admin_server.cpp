@@ -38,8 +38,8 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
     auto response = std::make_shared<http::response<http::string_body>>(answer());
     stream_.expires_after(std::chrono::seconds(30));
     http::async_write(stream_, *response,
-                      [self = shared_from_this(), response](beast::error_code ec, std::size_t) {
-                        if (ec || !response->keep_alive()) return self->close();
+                      [self = shared_from_this(), response](beast::error_code write_error, std::size_t) {
+                        if (write_error || !response->keep_alive()) return self->close();
                         self->do_read();
                       });
   }

@@ -6,8 +6,10 @@ root=${1:?usage: layering.sh REPO_ROOT}
 bad=0
 check() {  # folder, forbidden include prefixes...
   local dir=$1; shift
+  [ -d "$root/$dir" ] || { echo "layering: no folder $root/$dir"; bad=1; return; }
   for p in "$@"; do
-    if grep -rnE "#include [<\"]$p/" "$root/$dir" --include='*.hpp' --include='*.cpp'; then bad=1; fi
+    grep -rnE "#include [<\"]$p/" "$root/$dir" --include='*.hpp' --include='*.cpp'
+    case $? in 0) bad=1 ;; 1) ;; *) echo "layering: grep failed on $root/$dir"; bad=1 ;; esac
   done
 }
 check config certs metrics proxy

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# emfile.sh PATH/TO/mtls-sidecar - descriptor exhaustion (issue 7, item 4b). An inbound sidecar runs
+# emfile.sh PATH/TO/mtls-sidecar - descriptor exhaustion. An inbound sidecar runs
 # with `ulimit -n 64`; 300 connections that never handshake (handshake_timeout 60s) use up its
 # descriptors and fill the accept backlog. While it is saturated: the accept loop backs off
 # instead of spinning (CPU% from /proc/PID/stat over 3 s, accept attempts from the log), also with

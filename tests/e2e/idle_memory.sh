@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# idle_memory.sh PATH/TO/mtls-sidecar [CONNECTIONS] - memory per idle connection (issue 7, item 4f).
+# idle_memory.sh PATH/TO/mtls-sidecar [CONNECTIONS] - memory per idle connection.
 # An outbound and an inbound sidecar as separate processes carry CONNECTIONS (default 5000) idle
 # connections app -> outbound -> inbound -> echo backend, each proven end to end by one byte
 # echoed. RSS of each sidecar (/proc/PID/status VmRSS) is read with 500 and with CONNECTIONS
@@ -20,7 +20,7 @@ rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 NEED=$((2 * N + 200))
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge "$NEED" ] || {
-  echo "SKIP: open-file limit $(ulimit -n) < $NEED for $N connections"; exit 0; }
+  echo "SKIP: open-file limit $(ulimit -n) < $NEED for $N connections"; exit 77; }
 read -r BE_H BE_E IN OUT AIN AOUT < <(free_ports 6)
 cd "$W"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# soak.sh PATH/TO/mtls-sidecar [SECONDS] - the soak of issue 7, item 7. CI runs the default 60 s;
+# soak.sh PATH/TO/mtls-sidecar [SECONDS] - the soak: steady mixed traffic through a pair for SECONDS. CI runs the default 60 s;
 # the 10-minute run is `tests/e2e/soak.sh build/proxy/mtls-sidecar 600`.
 #
 # An outbound and an inbound sidecar (separate processes, 2 workers each, two listener pairs:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tls_scan.sh [PATH/TO/mtls-sidecar] - TLS scanners against an inbound listener (issue 7, item 3).
+# tls_scan.sh [PATH/TO/mtls-sidecar] - TLS scanners against an inbound listener.
 # Makes a test PKI with `mtls-sidecar ca init/issue`, starts a plaintext backend and an inbound
 # sidecar in front of it on 127.0.0.1, then runs:
 #   - testssl.sh (Debian package testssl.sh: /usr/bin/testssl) with --jsonfile. testssl 3.0 cannot

@@ -87,12 +87,20 @@ TEST(Limits, ClosesAnIdleRelayAtTheIdleTimeout) {
   Backend backend(Backend::Mode::echo);
   config::Limits limits;
   limits.idle_timeout = std::chrono::milliseconds(400);
+  LogCapture log;
   SidecarPair pair(pki, backend.port(), 1, limits);
   const int fd = connect_raw(pair.outbound_port());
   ASSERT_GE(fd, 0);
   const long ms = ms_until_closed(fd, 5000);
   ::close(fd);
+  // Not before the timeout (an immediate close is a different bug), and within a few ticks of it
+  // (the worker's coarse tick is timeout / 4).
+  EXPECT_GE(ms, 400);
   EXPECT_LE(ms, 2000);
+  EXPECT_NE(log.wait_for({"\"event\":\"connection_end\"", "\"direction\":\"outbound\"",
+                          "\"reason\":\"timeout\"", "idle timeout"}),
+            "")
+      << "the outbound logs the end as an idle timeout";
 }
 
 }  // namespace

@@ -83,6 +83,14 @@ TEST(Relay, SpreadsConcurrentConnectionsOverSeveralWorkers) {
   }
   for (auto& t : clients) t.join();
   EXPECT_EQ(exact.load(), 16);
+  // SO_REUSEPORT hashes each connection to one worker's acceptor: 16 connections all landing on
+  // one of two workers has a chance of 2^-15. Each worker counts its own connections.
+  for (proxy::Sidecar* s : {pair.outbound.get(), pair.inbound.get()}) {
+    const auto on_worker = [&](unsigned w) { return s->metrics().counters(w, 0).connections.value(); };
+    EXPECT_GT(on_worker(0), 0u);
+    EXPECT_GT(on_worker(1), 0u);
+    EXPECT_EQ(on_worker(0) + on_worker(1), 16u);
+  }
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 
 #include "certs/pem.hpp"
 #include "certs/x509_fields.hpp"
-#include "tests/integration/rotation_support.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/sidecar_pair.hpp"
 

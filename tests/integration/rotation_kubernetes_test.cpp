@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "certs/pem.hpp"
-#include "tests/integration/rotation_support.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/sidecar_pair.hpp"
 

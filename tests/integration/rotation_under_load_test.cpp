@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "certs/pem.hpp"
-#include "tests/integration/rotation_support.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/sidecar_pair.hpp"
 
@@ -34,8 +34,8 @@ std::chrono::seconds test_duration() {
 }
 
 struct RotatingIdentity {
-  RotatingIdentity(const TestPki& pki, const std::string& dir, std::string id, std::string dns)
-      : pki(pki), volume(dir), id(std::move(id)), dns(std::move(dns)) {
+  RotatingIdentity(const TestPki& ca, const std::string& dir, std::string spiffe_id, std::string dns_name)
+      : pki(ca), volume(dir), id(std::move(spiffe_id)), dns(std::move(dns_name)) {
     rotate();
   }
   void rotate() {

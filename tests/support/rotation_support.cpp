@@ -1,4 +1,4 @@
-#include "tests/integration/rotation_support.hpp"
+#include "tests/support/rotation_support.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
