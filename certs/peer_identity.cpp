@@ -225,12 +225,12 @@ Verdict authorize(const PeerIdentity& peer, const config::PeerPolicy& policy) {
   }
   // X.509-SVID §2: a leaf's SPIFFE ID has a path; spiffe://<domain> alone names the trust
   // domain (its bundle), never a workload. Refused whatever the policy, like several URIs.
-  if (peer.uris.size() == 1 && std::string_view(peer.uris.front()).starts_with(kSpiffeScheme) &&
+  if (peer.uris.size() == 1 && !spiffe_trust_domain(peer.uris.front()).empty() &&
       peer.spiffe_id().empty()) {
     return {.allowed = false,
             .reason = "bad_certificate",
             .detail = "peer URI SAN " + printable(peer.uris.front()) +
-                      " is not a workload SPIFFE ID (spiffe://trust-domain/path)"};
+                      " names a trust domain, not a workload (spiffe://trust-domain/path)"};
   }
   if (policy.any) return allow(describe(peer) + " admitted by any: true");
   if (peer.uris.empty() && peer.dns_names.empty() && peer.common_name.empty()) {

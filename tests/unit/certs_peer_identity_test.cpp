@@ -188,7 +188,7 @@ TEST(Authorize, RefusesABareTrustDomainIdAsABadCertificateEvenWithAny) {
     const Verdict verdict = authorize(bare, policy);
     EXPECT_FALSE(verdict.allowed);
     EXPECT_EQ(verdict.reason, "bad_certificate");
-    EXPECT_THAT(verdict.detail, HasSubstr("is not a workload SPIFFE ID"));
+    EXPECT_THAT(verdict.detail, HasSubstr("names a trust domain, not a workload"));
   }
 }
 
