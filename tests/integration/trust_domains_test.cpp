@@ -5,6 +5,9 @@
 // trust.ca_bundle is, by that, a root of our domain: the bundle cannot say otherwise.)
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "certs/pem.hpp"
 #include "proxy/tls_probe.hpp"
 #include "tests/support/backends.hpp"
@@ -90,6 +93,26 @@ TEST_F(TrustDomains, AdmitsAPartnerIdFromItsRootOnlyWhenTrustDomainsListsIt) {
   EXPECT_TRUE(offer(pki_.leaf("forged-partner", kPartnerId, {})).reply.empty());
   EXPECT_EQ(counted("failure", "identity_denied", 1), 1);
   EXPECT_EQ(counted("success", "ok", 1), 1);
+}
+
+TEST_F(TrustDomains, ATrustDomainsFileIsWatchedAndReloadedLikeTheBundle) {
+  // The partner's file first holds another root: its workloads do not chain to anything.
+  const TestPki stranger = pki_.other_ca("stranger CA");
+  const std::string partner_file = pki_.dir() + "/partner.pem";
+  certs::write_file(partner_file, certs::to_pem(stranger.ca().certificate()), 0644);
+  start(pki_.ca_bundle(), {{kPartnerDomain, partner_file}}, {kPartnerId});
+  const TestPki::Files partner = partner_.leaf("partner", kPartnerId, {});
+  EXPECT_TRUE(offer(partner).reply.empty());
+  EXPECT_EQ(counted("failure", "unknown_ca", 1), 1);
+
+  const std::string digest = inbound_->contexts()->trust_digest;
+  certs::write_file(partner_file, certs::to_pem(partner_.ca().certificate()), 0644);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (inbound_->contexts()->trust_digest == digest && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_NE(inbound_->contexts()->trust_digest, digest) << "the trust.domains file was not reloaded";
+  EXPECT_EQ(offer(partner).reply, "ping");
 }
 
 TEST_F(TrustDomains, PartnerRootInTheBundleVouchesOnlyForOurDomain) {
