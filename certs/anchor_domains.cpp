@@ -32,13 +32,14 @@ bool AnchorDomains::vouches(X509* anchor, std::string_view domain) const {
 }
 
 std::string AnchorDomains::describe(X509* anchor) const {
-  std::string out;
+  std::vector<std::string> names;
   for (const Entry& e : entries_) {
     if (X509_cmp(e.root.get(), anchor) != 0) continue;
-    const std::string name = e.domain.empty() ? "every trust domain not in trust.domains" : e.domain;
-    if (out.find(name) != std::string::npos) continue;
-    out += (out.empty() ? "" : ", ") + name;
+    std::string name = e.domain.empty() ? "every trust domain not in trust.domains" : e.domain;
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
   }
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
   return out.empty() ? "no trust domain" : out;
 }
 
