@@ -9,19 +9,31 @@
 
 namespace mtls::certs {
 
+// The roots of one federated trust domain (trust.domains): they vouch for its SPIFFE IDs only.
+struct DomainRoots {
+  std::string domain;
+  std::vector<X509Ptr> roots;
+  std::string origin;             // the PEM file, for messages
+};
+
 struct CertificateBundle {
   X509Ptr leaf;
   std::vector<X509Ptr> chain;     // intermediates (and possibly the root), leaf excluded
   EvpPkeyPtr key;
-  std::vector<X509Ptr> trust;     // anchors peers must chain to
+  std::vector<X509Ptr> trust;     // trust.ca_bundle: our own trust domain's roots
+  std::vector<DomainRoots> domains;  // trust.domains: other trust domains' roots
   std::vector<X509CrlPtr> crls;   // optional
   bool accept_stale_crl = false;  // trust.crl_stale: warn (see crl_policy.hpp)
   std::string source;             // "file" | "local_ca" | "acm": the metric label
   std::string origin;             // for messages: "/etc/mtls/tls.crt" or "local CA ca/"
 };
 
+// Every root a peer may chain to: `trust`, then each domain's roots. Pointers into `bundle`.
+std::vector<X509*> all_anchors(const CertificateBundle& bundle);
+
 // Throws std::runtime_error naming `origin` when: the key does not match the leaf, the leaf is
-// outside its validity window, or leaf + chain does not verify against `trust`. Run before a
+// outside its validity window, or leaf + chain does not verify against `trust` (our own
+// identity must chain to our own trust domain's roots). Run before a
 // bundle is published so a bad one never replaces a good one.
 void validate_bundle(const CertificateBundle& bundle);
 

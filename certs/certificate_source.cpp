@@ -19,15 +19,20 @@ struct Secret {
 
 void load_trust(const config::TrustConfig& trust, CertificateBundle& bundle) {
   if (!trust.ca_bundle.empty()) bundle.trust = load_certificates(trust.ca_bundle);
+  for (const config::TrustDomainBundle& domain : trust.domains) {
+    bundle.domains.push_back({domain.domain, load_certificates(domain.ca_bundle), domain.ca_bundle});
+  }
   if (!trust.crl.empty()) bundle.crls = load_crls(trust.crl);
   bundle.accept_stale_crl = trust.crl_stale == config::CrlStale::warn;
 }
 
-// The non-empty paths among `paths`, in order.
-std::vector<std::string> present(std::initializer_list<std::string> paths) {
+// The non-empty paths among `paths`, in order, then the trust.domains files.
+std::vector<std::string> present(std::initializer_list<std::string> paths,
+                                 const config::TrustConfig& trust) {
   std::vector<std::string> out;
   for (const std::string& p : paths)
     if (!p.empty()) out.push_back(p);
+  for (const config::TrustDomainBundle& domain : trust.domains) out.push_back(domain.ca_bundle);
   return out;
 }
 
@@ -77,13 +82,15 @@ class FileSource : public CertificateSource {
                                 &trust.ca_bundle, &trust.crl}) {
         *path = resolve(*path);
       }
+      for (config::TrustDomainBundle& domain : trust.domains) domain.ca_bundle = resolve(domain.ca_bundle);
       return load_once(identity, trust);
     });
   }
   std::string name() const override { return "file"; }
   std::vector<std::string> watched_files() const override {
     return present({identity_.cert, identity_.key, identity_.key_passphrase_file, trust_.ca_bundle,
-                    trust_.crl});
+                    trust_.crl},
+                   trust_);
   }
 
  private:
@@ -117,7 +124,8 @@ class LocalCaSource : public CertificateSource {
   std::vector<std::string> watched_files() const override {
     const std::filesystem::path dir(ca_.dir);
     return present({(dir / "ca.crt").string(), (dir / "ca.key").string(), ca_.key_passphrase_file,
-                    trust_.ca_bundle, trust_.crl});
+                    trust_.ca_bundle, trust_.crl},
+                   trust_);
   }
 
  private:

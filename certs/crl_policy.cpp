@@ -20,12 +20,27 @@ std::string name_text(const X509_NAME* name) {
   return std::string(data, n > 0 ? size_t(n) : 0);
 }
 
-const X509* issuing_anchor(const CertificateBundle& b, X509_CRL* crl) {
-  for (const auto& anchor : b.trust) {
-    if (X509_NAME_cmp(X509_get_subject_name(anchor.get()), X509_CRL_get_issuer(crl)) == 0)
-      return anchor.get();
-  }
-  return nullptr;
+using AuthorityKeyIdPtr = std::unique_ptr<AUTHORITY_KEYID, OpenSslDeleter<AUTHORITY_KEYID_free>>;
+
+// Whether `ca` may have issued `crl`: the same name and, when both carry one, the same key
+// identifier. The name alone is not enough: during a rotation the old and the new root often
+// share their subject, and each publishes its own CRL.
+bool may_have_issued(const X509* ca, const X509_CRL* crl) {
+  if (X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) != 0) return false;
+  const AuthorityKeyIdPtr akid(static_cast<AUTHORITY_KEYID*>(
+      X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, nullptr, nullptr)));
+  const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(const_cast<X509*>(ca));
+  ERR_clear_error();
+  if (!akid || !akid->keyid || !ski) return true;  // nothing to compare: the signature decides
+  return ASN1_OCTET_STRING_cmp(akid->keyid, ski) == 0;
+}
+
+// The CA certificates we hold that may sign CRLs: the anchors and our own chain's intermediates.
+std::vector<const X509*> known_cas(const CertificateBundle& b) {
+  std::vector<const X509*> out;
+  for (X509* anchor : all_anchors(b)) out.push_back(anchor);
+  for (const auto& c : b.chain) out.push_back(c.get());
+  return out;
 }
 
 // Errors the policy tolerates; everything else is OpenSSL's verdict.
@@ -47,15 +62,23 @@ int verify_with_crls(int ok, X509_STORE_CTX* ctx) {
 }  // namespace
 
 void validate_crls(const CertificateBundle& b) {
+  const std::vector<const X509*> cas = known_cas(b);
   for (const auto& crl : b.crls) {
-    // A CRL of an intermediate is signed by a certificate only peers send: checked at handshake.
-    const X509* anchor = issuing_anchor(b, crl.get());
-    if (anchor == nullptr) continue;
-    ERR_clear_error();
-    if (X509_CRL_verify(crl.get(), X509_get0_pubkey(anchor)) != 1) {
+    bool known = false;
+    bool signed_by_it = false;
+    for (const X509* ca : cas) {
+      if (!may_have_issued(ca, crl.get())) continue;
+      known = true;
       ERR_clear_error();
+      signed_by_it = X509_CRL_verify(crl.get(), X509_get0_pubkey(ca)) == 1;
+      ERR_clear_error();
+      if (signed_by_it) break;
+    }
+    // A CRL of an intermediate that only peers send is checked at their handshake.
+    if (known && !signed_by_it) {
       throw std::runtime_error(b.origin + ": CRL of " + name_text(X509_CRL_get_issuer(crl.get())) +
-                               " is not signed by that trust anchor");
+                               " is not signed by that CA (trust.ca_bundle, trust.domains or " +
+                               "our own chain)");
     }
   }
 }
@@ -93,13 +116,11 @@ std::vector<std::string> crl_warnings(const std::vector<CrlInfo>& crls, std::tim
 std::vector<std::string> anchors_without_crl(const CertificateBundle& b) {
   std::vector<std::string> out;
   if (b.crls.empty()) return out;
-  for (const auto& anchor : b.trust) {
+  for (X509* anchor : all_anchors(b)) {
     bool covered = false;
-    for (const auto& crl : b.crls)
-      covered = covered || X509_NAME_cmp(X509_get_subject_name(anchor.get()),
-                                         X509_CRL_get_issuer(crl.get())) == 0;
+    for (const auto& crl : b.crls) covered = covered || may_have_issued(anchor, crl.get());
     if (!covered) {
-      out.push_back("trust.crl has no CRL of " + subject_text(anchor.get()) +
+      out.push_back("trust.crl has no CRL of " + subject_text(anchor) +
                     ": peer certificates it issues directly are refused");
     }
   }

@@ -23,8 +23,10 @@ struct CrlInfo {
   std::time_t next_update = 0;  // 0: the CRL has no nextUpdate
 };
 
-// Throws std::runtime_error naming bundle.origin when a CRL is not signed by a trust anchor
-// (OpenSSL would otherwise refuse every peer of that CA with "CRL signature failure").
+// Throws std::runtime_error naming bundle.origin when a CRL is not signed by the CA it names
+// (OpenSSL would otherwise refuse every peer of that CA with "CRL signature failure"). The CA is
+// matched by name and authority key identifier among the anchors and our own chain's
+// intermediates; a CRL of an intermediate only peers send is checked at their handshake.
 void validate_crls(const CertificateBundle& bundle);
 
 std::vector<CrlInfo> describe_crls(const CertificateBundle& bundle);

@@ -13,6 +13,8 @@ HandshakeReason reason_for_verify_error(long e) {
       return e == X509_V_ERR_CERT_HAS_EXPIRED ? HandshakeReason::expired : HandshakeReason::other;
     case X509_V_ERR_CERT_NOT_YET_VALID: return HandshakeReason::not_yet_valid;
     case X509_V_ERR_CERT_REVOKED: return HandshakeReason::revoked;
+    // The server is not the name we dialled (outbound verify_server_name): an identity refusal.
+    case X509_V_ERR_HOSTNAME_MISMATCH: return HandshakeReason::identity_denied;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -12,6 +13,7 @@
 
 #include "certs/peer_identity.hpp"
 #include "certs/pem.hpp"
+#include "certs/x509_fields.hpp"
 
 namespace mtls::certs {
 namespace {
@@ -58,12 +60,15 @@ X509Ptr new_certificate(EVP_PKEY* key, const std::string& common_name, std::time
   if (!cert) openssl_fail("cannot allocate a certificate");
   check(X509_set_version(cert.get(), X509_VERSION_3), "cannot set the version");
   set_random_serial(cert.get());
-  // RFC 5280 caps a CN at 64 characters; the SANs carry the full names anyway.
+  // RFC 5280 caps a CN at 64 characters; the SANs carry the full names anyway. No CN: an empty
+  // subject, with the SANs marked critical by the caller (RFC 5280 §4.2.1.6).
   const std::string cn = common_name.substr(0, 64);
-  check(X509_NAME_add_entry_by_NID(X509_get_subject_name(cert.get()), NID_commonName, MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(cn.data()),
-                                   static_cast<int>(cn.size()), -1, 0),
-        "cannot set the common name");
+  if (!cn.empty()) {
+    check(X509_NAME_add_entry_by_NID(X509_get_subject_name(cert.get()), NID_commonName,
+                                     MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.data()),
+                                     static_cast<int>(cn.size()), -1, 0),
+          "cannot set the common name");
+  }
   if (ASN1_TIME_set(X509_getm_notBefore(cert.get()), not_before) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert.get()), not_after) == nullptr) {
     openssl_fail("cannot set the validity");
@@ -101,7 +106,8 @@ void add_subject_alt_names(X509* cert, const LeafRequest& request) {
   if (!names) openssl_fail("cannot build subject alternative names");
   if (!request.spiffe_id.empty()) push(GEN_URI, request.spiffe_id);
   for (const std::string& dns : request.dns_names) push(GEN_DNS, dns);
-  check(X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT),
+  const int critical = X509_NAME_entry_count(X509_get_subject_name(cert)) == 0 ? 1 : 0;
+  check(X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), critical, X509V3_ADD_DEFAULT),
         "cannot add subject alternative names");
 }
 
@@ -115,10 +121,17 @@ bool is_dns_name(const std::string& name) {
   return true;
 }
 
-void validate(const LeafRequest& request) {
-  if (!request.spiffe_id.empty() && spiffe_trust_domain(request.spiffe_id).empty()) {
+void validate(const LeafRequest& request, const std::string& trust_domain) {
+  if (!request.spiffe_id.empty() && !is_workload_spiffe_id(request.spiffe_id)) {
     throw std::runtime_error("spiffe_id \"" + request.spiffe_id +
-                             "\" is not a SPIFFE ID (spiffe://trust-domain/path)");
+                             "\" is not a workload SPIFFE ID (spiffe://trust-domain/path)");
+  }
+  // The CA vouches for one trust domain: peers bind IDs to their domain's roots, and a CA made
+  // by `ca init` carries a name constraint that would make such a leaf fail verification anyway.
+  if (!request.spiffe_id.empty() && !trust_domain.empty() &&
+      spiffe_trust_domain(request.spiffe_id) != trust_domain) {
+    throw std::runtime_error("spiffe_id \"" + request.spiffe_id +
+                             "\" is outside the local CA's trust domain " + trust_domain);
   }
   for (const std::string& dns : request.dns_names) {
     if (!is_dns_name(dns)) throw std::runtime_error("\"" + dns + "\" is not a DNS name");
@@ -129,12 +142,32 @@ void validate(const LeafRequest& request) {
   if (request.ttl.count() <= 0) throw std::runtime_error("certificate ttl must be positive");
 }
 
+// The first DNS name, or none: a CN made from the SPIFFE path ("orders" of .../sa/orders) would
+// let spiffe://x/ns/evil/sa/orders pass a common_names: [orders] check of a peer that reads CNs.
 std::string leaf_common_name(const LeafRequest& request) {
-  if (!request.dns_names.empty()) return request.dns_names.front();
-  const std::string& id = request.spiffe_id;
-  const size_t slash = id.rfind('/');
-  // "spiffe://td" has no path: its last "segment" is the trust domain itself.
-  return slash == std::string::npos ? id : id.substr(slash + 1);
+  return request.dns_names.empty() ? std::string() : request.dns_names.front();
+}
+
+// The trust domain a CA certificate is for: its permitted URI name constraint (new CAs), else
+// the "<domain> local CA" common name older `ca init` wrote; "" when neither says.
+std::string ca_trust_domain(X509* ca) {
+  using NameConstraintsPtr = std::unique_ptr<NAME_CONSTRAINTS, OpenSslDeleter<NAME_CONSTRAINTS_free>>;
+  NameConstraintsPtr nc(static_cast<NAME_CONSTRAINTS*>(
+      X509_get_ext_d2i(ca, NID_name_constraints, nullptr, nullptr)));
+  for (int i = 0; nc && i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); ++i) {
+    const GENERAL_NAME* base = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i)->base;
+    if (base->type != GEN_URI) continue;
+    const ASN1_IA5STRING* uri = base->d.uniformResourceIdentifier;
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                       static_cast<size_t>(ASN1_STRING_length(uri)));
+  }
+  ERR_clear_error();
+  const PeerIdentity subject = extract_identity(ca);
+  constexpr std::string_view kSuffix = " local CA";
+  const std::string& cn = subject.common_name;
+  if (!std::string_view(cn).ends_with(kSuffix)) return {};
+  const std::string domain = cn.substr(0, cn.size() - kSuffix.size());
+  return spiffe_trust_domain("spiffe://" + domain) == domain ? domain : std::string();
 }
 
 // Creates the last component 0700; parents are created as `mkdir -p` would. An existing directory
@@ -169,9 +202,11 @@ void write_key_file(const std::string& path, EVP_PKEY* key, const std::string& p
 }  // namespace
 
 LocalCa::LocalCa(X509Ptr cert, EvpPkeyPtr key, std::string dir)
-    : cert_(std::move(cert)), key_(std::move(key)), dir_(std::move(dir)) {}
+    : cert_(std::move(cert)), key_(std::move(key)), dir_(std::move(dir)) {
+  trust_domain_ = ca_trust_domain(cert_.get());
+}
 
-LocalCa LocalCa::generate(const std::string& common_name) {
+LocalCa LocalCa::generate(const std::string& common_name, const std::string& trust_domain) {
   ERR_clear_error();
   EvpPkeyPtr key = make_p256_key();
   const std::time_t now = std::time(nullptr);
@@ -183,6 +218,12 @@ LocalCa LocalCa::generate(const std::string& common_name) {
   add_extension(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
   add_extension(x, x, NID_subject_key_identifier, "hash");
   add_extension(x, x, NID_authority_key_identifier, "keyid:always");
+  if (!trust_domain.empty()) {
+    // Verifiers refuse any URI SAN of another host (trust domain) below this CA, so a stolen
+    // ca.key cannot mint identities of a federated partner. (RFC 5280 URI constraints name the
+    // host: "demo.local" permits spiffe://demo.local/... only.)
+    add_extension(x, x, NID_name_constraints, ("critical,permitted;URI:" + trust_domain).c_str());
+  }
   if (X509_sign(x, key.get(), EVP_sha256()) <= 0) openssl_fail("cannot sign the CA certificate");
   return LocalCa(std::move(cert), std::move(key), "");
 }
@@ -202,7 +243,7 @@ LocalCa LocalCa::init(const std::string& dir, const std::string& trust_domain,
     }
   }
   make_private_dir(dir);
-  LocalCa ca = generate(trust_domain + " local CA");
+  LocalCa ca = generate(trust_domain + " local CA", trust_domain);
   ca.dir_ = dir;
   write_key_file(key_path, ca.key(), passphrase);
   write_file(cert_path, to_pem(ca.certificate()), 0644);
@@ -227,14 +268,17 @@ LocalCa LocalCa::open(const std::string& dir, const std::string& passphrase) {
 }
 
 IssuedCertificate LocalCa::issue(const LeafRequest& request) const {
-  validate(request);
+  validate(request, trust_domain_);
   ERR_clear_error();
   EvpPkeyPtr key = make_p256_key();
   // The certificate is usable for `ttl` from now; backdating not_before for skewed peers must
-  // not eat into that (a 6 s test ttl would otherwise be born expired).
+  // not eat into that (a 6 s test ttl would otherwise be born expired). It never outlives the CA:
+  // a peer would refuse it from then on anyway, and the renewal would be timed past that.
   const std::time_t issued = std::time(nullptr) + request.not_before_offset.count();
-  X509Ptr cert = new_certificate(key.get(), leaf_common_name(request),
-                                 issued - kClockSkew.count(), issued + request.ttl.count());
+  const std::time_t ca_end = to_time_t(X509_get0_notAfter(cert_.get()));
+  X509Ptr cert =
+      new_certificate(key.get(), leaf_common_name(request), issued - kClockSkew.count(),
+                      std::min<std::time_t>(issued + request.ttl.count(), ca_end));
   X509* x = cert.get();
   check(X509_set_issuer_name(x, X509_get_subject_name(cert_.get())), "cannot set the issuer");
   add_subject_alt_names(x, request);

@@ -1,11 +1,34 @@
 #include "certs/peer_check.hpp"
 
+#include <optional>
+
+#include "certs/anchor_domains.hpp"
+
 namespace mtls::certs {
 namespace {
 
 int peer_check_index() {
   static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   return index;
+}
+
+// A SPIFFE ID is believed only from a root of its own trust domain (certs/anchor_domains.hpp):
+// the refusal when the verified chain's anchor does not vouch for the ID's domain.
+std::optional<Verdict> foreign_anchor(X509_STORE_CTX* ctx, SSL* ssl, const PeerIdentity& peer) {
+  const std::string id = peer.spiffe_id();
+  if (id.empty()) return std::nullopt;  // DNS SAN / CN identities: any configured root
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+  X509* anchor = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, sk_X509_num(chain) - 1)
+                                                 : nullptr;
+  const AnchorDomains* domains = AnchorDomains::of(SSL_get_SSL_CTX(ssl));
+  const std::string domain = spiffe_trust_domain(id);
+  if (anchor && domains && domains->vouches(anchor, domain)) return std::nullopt;
+  return Verdict{.allowed = false,
+                 .reason = "identity_denied",
+                 .detail = id + " chains to a root of " +
+                           (anchor && domains ? domains->describe(anchor) : "unknown trust") +
+                           ", not of " + domain + " (trust.ca_bundle holds our own trust " +
+                           "domain's roots, trust.domains those of others)"};
 }
 
 }  // namespace
@@ -42,6 +65,13 @@ int PeerCheck::verify_callback(int preverify_ok, X509_STORE_CTX* ctx) {
     return 0;
   }
   self->check(X509_STORE_CTX_get_current_cert(ctx));
+  // Checked even when the policy admits the peer by DNS SAN or any: true, so a forged SPIFFE ID
+  // never reaches a log line or a metric label as the peer's identity.
+  if (self->verdict_.reason != "bad_certificate") {
+    if (std::optional<Verdict> refusal = foreign_anchor(ctx, ssl, self->identity_)) {
+      self->verdict_ = std::move(*refusal);
+    }
+  }
   if (self->verdict_.allowed) return 1;
   X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
   return 0;

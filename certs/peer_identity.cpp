@@ -70,11 +70,38 @@ std::string single_common_name(X509* cert) {
   return cn;
 }
 
+// Length of the well-formed UTF-8 sequence (no overlong forms, surrogates or code points past
+// U+10FFFF) at the start of `s`, 0 when there is none.
+std::size_t utf8_sequence(std::string_view s) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char b0 = byte(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // range of the second byte
+  if (b0 >= 0xc2 && b0 <= 0xdf) {
+    n = 2;
+  } else if (b0 >= 0xe0 && b0 <= 0xef) {
+    n = 3;
+    if (b0 == 0xe0) lo = 0xa0;
+    if (b0 == 0xed) hi = 0x9f;
+  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+    n = 4;
+    if (b0 == 0xf0) lo = 0x90;
+    if (b0 == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (s.size() < n || byte(1) < lo || byte(1) > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xbf) return 0;
+  }
+  return n;
+}
+
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
   std::string text;
   for (const std::string& item : items) {
     if (!text.empty()) text += separator;
-    text += item;
+    text += printable(item);
   }
   return text;
 }
@@ -84,7 +111,7 @@ std::string describe(const PeerIdentity& peer) {
   std::vector<std::string> parts;
   if (!peer.uris.empty()) parts.push_back(join(peer.uris, ", "));
   if (!peer.dns_names.empty()) parts.push_back("DNS " + join(peer.dns_names, ", "));
-  if (!peer.common_name.empty()) parts.push_back("CN " + peer.common_name);
+  if (!peer.common_name.empty()) parts.push_back("CN " + printable(peer.common_name));
   if (parts.empty()) return "-";
   std::string text = parts.front();
   parts.erase(parts.begin());
@@ -100,6 +127,8 @@ std::string checked_lists(const config::PeerPolicy& policy) {
   return lists.empty() ? "an empty policy" : join(lists, " or ");
 }
 
+bool has_sans(const PeerIdentity& peer) { return !peer.uris.empty() || !peer.dns_names.empty(); }
+
 Verdict allow(std::string detail) { return {.allowed = true, .reason = "ok", .detail = detail}; }
 
 Verdict match(const PeerIdentity& peer, const config::PeerPolicy& policy) {
@@ -111,11 +140,14 @@ Verdict match(const PeerIdentity& peer, const config::PeerPolicy& policy) {
   }
   for (const std::string& name : peer.dns_names) {
     if (contains_ignoring_case(policy.dns_names, name)) {
-      return allow("DNS " + name + " is in dns_names");
+      return allow("DNS " + printable(name) + " is in dns_names");
     }
   }
-  if (!peer.common_name.empty() && contains(policy.common_names, peer.common_name)) {
-    return allow("CN " + peer.common_name + " is in common_names");
+  // RFC 6125 §6.4.4: the CN names the peer only when the certificate has no SANs; otherwise
+  // a CA that puts "orders" in the CN of spiffe://x/ns/evil/sa/orders would pass as "orders".
+  if (!has_sans(peer) && !peer.common_name.empty() &&
+      contains(policy.common_names, peer.common_name)) {
+    return allow("CN " + printable(peer.common_name) + " is in common_names");
   }
   return {};
 }
@@ -132,16 +164,41 @@ std::string spiffe_trust_domain(const std::string& uri) {
   return std::string(domain);
 }
 
+bool is_workload_spiffe_id(const std::string& uri) {
+  const std::string domain = spiffe_trust_domain(uri);
+  return !domain.empty() && uri.size() > kSpiffeScheme.size() + domain.size();
+}
+
 std::string PeerIdentity::spiffe_id() const {
-  if (uris.size() != 1 || spiffe_trust_domain(uris.front()).empty()) return {};
+  if (uris.size() != 1 || !is_workload_spiffe_id(uris.front())) return {};
   return uris.front();
 }
 
 std::string PeerIdentity::display() const {
-  if (std::string id = spiffe_id(); !id.empty()) return id;
-  if (!dns_names.empty()) return dns_names.front();
-  if (!common_name.empty()) return "CN=" + common_name;
+  if (std::string id = spiffe_id(); !id.empty()) return id;  // validated: ASCII only
+  if (!dns_names.empty()) return printable(dns_names.front());
+  if (!common_name.empty()) return "CN=" + printable(common_name);
   return "-";
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const auto c = static_cast<unsigned char>(text.front());
+    std::size_t n = c >= 0x80 ? utf8_sequence(text) : (c >= 0x20 && c != 0x7f && c != '\\');
+    if (n > 0) {
+      out.append(text.substr(0, n));
+    } else {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+      n = 1;
+    }
+    text.remove_prefix(n);
+  }
+  return out;
 }
 
 PeerIdentity extract_identity(X509* cert) {
@@ -166,6 +223,15 @@ Verdict authorize(const PeerIdentity& peer, const config::PeerPolicy& policy) {
             .detail = "peer certificate has " + std::to_string(peer.uris.size()) + " URI SANs (" +
                       join(peer.uris, ", ") + "); an X.509-SVID has exactly one"};
   }
+  // X.509-SVID §2: a leaf's SPIFFE ID has a path; spiffe://<domain> alone names the trust
+  // domain (its bundle), never a workload. Refused whatever the policy, like several URIs.
+  if (peer.uris.size() == 1 && !spiffe_trust_domain(peer.uris.front()).empty() &&
+      peer.spiffe_id().empty()) {
+    return {.allowed = false,
+            .reason = "bad_certificate",
+            .detail = "peer URI SAN " + printable(peer.uris.front()) +
+                      " names a trust domain, not a workload (spiffe://trust-domain/path)"};
+  }
   if (policy.any) return allow(describe(peer) + " admitted by any: true");
   if (peer.uris.empty() && peer.dns_names.empty() && peer.common_name.empty()) {
     return {.allowed = false,
@@ -175,10 +241,12 @@ Verdict authorize(const PeerIdentity& peer, const config::PeerPolicy& policy) {
   Verdict verdict = match(peer, policy);
   if (verdict.allowed) return verdict;
   const bool foreign_uri = !peer.uris.empty() && peer.spiffe_id().empty();
+  const bool cn_ignored = has_sans(peer) && contains(policy.common_names, peer.common_name);
   return {.allowed = false,
           .reason = "identity_denied",
           .detail = describe(peer) + (foreign_uri ? " (URI is not a valid SPIFFE ID)" : "") +
-                    " is not in " + checked_lists(policy)};
+                    " is not in " + checked_lists(policy) +
+                    (cn_ignored ? " (the CN counts only for certificates without SANs)" : "")};
 }
 
 }  // namespace mtls::certs

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -195,11 +196,24 @@ std::string to_pem(X509* cert) {
 std::string to_pem(EVP_PKEY* key, const std::string& passphrase) {
   // A secure-memory BIO wipes its buffer when freed; the returned copy is the caller's to wipe.
   BioPtr bio(BIO_new(BIO_s_secmem()));
-  const EVP_CIPHER* cipher = passphrase.empty() ? nullptr : EVP_aes_256_cbc();
-  const bool ok =
-      bio && PEM_write_bio_PKCS8PrivateKey(
-                 bio.get(), key, cipher, passphrase.empty() ? nullptr : passphrase.data(),
-                 static_cast<int>(passphrase.size()), nullptr, nullptr) == 1;
+  bool ok = false;
+  if (bio && passphrase.empty()) {
+    ok = PEM_write_bio_PKCS8PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  } else if (bio) {
+    // scrypt instead of OpenSSL's default PBKDF2 with 2048 iterations, which a GPU guesses
+    // through at billions of passphrases a day. N = 2^14, r = 8 (16 MiB, what `openssl pkcs8
+    // -scrypt` uses) stays under the 32 MiB OpenSSL allows when decrypting.
+    PKCS8_PRIV_KEY_INFO* info = EVP_PKEY2PKCS8(key);
+    X509_ALGOR* pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr,
+                                            kScryptN, kScryptR, kScryptP);
+    X509_SIG* sealed = info && pbe ? PKCS8_set0_pbe(passphrase.data(), int(passphrase.size()),
+                                                    info, pbe)
+                                   : nullptr;
+    if (sealed == nullptr) X509_ALGOR_free(pbe);  // PKCS8_set0_pbe owns it only on success
+    ok = sealed && PEM_write_bio_PKCS8(bio.get(), sealed) == 1;
+    X509_SIG_free(sealed);
+    PKCS8_PRIV_KEY_INFO_free(info);
+  }
   if (!ok) throw std::runtime_error("cannot encode private key: " + drain_openssl_errors());
   char* data = nullptr;
   const long size = BIO_get_mem_data(bio.get(), &data);

@@ -3,6 +3,7 @@
 // Every error is a std::runtime_error whose message names the file and the reason, e.g.
 // "tls.key: cannot decrypt private key (wrong passphrase?)".
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,8 @@ std::vector<X509CrlPtr> load_crls(const std::string& path);
 std::string read_passphrase(const std::string& file, const std::string& env);
 
 // PEM text, for writing files and for tests. `passphrase` non-empty: encrypted PKCS#8 (AES-256-CBC,
-// PBKDF2/scrypt as OpenSSL 3 defaults).
+// key from scrypt with N = kScryptN, r = kScryptR, p = kScryptP).
+inline constexpr std::uint64_t kScryptN = 1 << 14, kScryptR = 8, kScryptP = 1;
 std::string to_pem(X509* cert);
 std::string to_pem(EVP_PKEY* key, const std::string& passphrase = {});
 

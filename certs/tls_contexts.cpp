@@ -21,7 +21,11 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kGroups = "X25519:P-256:P-384";
 constexpr int kVerifyDepth = 4;                  // up to 4 intermediates: a mesh needs no more
-constexpr long kMaxCertList = 32 * 1024;         // bounds what a hostile peer makes us parse
+// Bounds what an untrusted peer makes us parse and try to chain: leaf + 4 intermediates of
+// ~1 KiB each (RSA-4096 ones are ~1.5 KiB) fit; a message of junk certificates does not.
+constexpr long kMaxCertList = 10 * 1024;
+// Leaf + kVerifyDepth intermediates, and a root that some peers send too, plus one of slack.
+constexpr int kMaxPeerCertificates = kVerifyDepth + 2;
 
 [[noreturn]] void fail(const std::string& origin, const std::string& what) {
   throw std::runtime_error(origin + ": " + what + ": " + drain_openssl_errors());
@@ -50,16 +54,29 @@ std::string der(const T* object) {
   return out;
 }
 
+// Replaces OpenSSL's call of X509_verify_cert: a peer that sends more certificates than any
+// acceptable chain has is refused before chain building, which would otherwise try each of them
+// as an issuer (signature checks on our CPU, paid for by a client that needs no key).
+int verify_counted(X509_STORE_CTX* ctx, void*) {
+  STACK_OF(X509)* untrusted = X509_STORE_CTX_get0_untrusted(ctx);
+  if (untrusted != nullptr && sk_X509_num(untrusted) > kMaxPeerCertificates) {
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_CHAIN_TOO_LONG);
+    return 0;
+  }
+  return X509_verify_cert(ctx);
+}
+
 X509_STORE* make_store(const CertificateBundle& b) {
   X509_STORE* store = X509_STORE_new();
-  for (const auto& anchor : b.trust) X509_STORE_add_cert(store, anchor.get());
+  for (X509* anchor : all_anchors(b)) X509_STORE_add_cert(store, anchor);
   for (const auto& crl : b.crls) X509_STORE_add_crl(store, crl.get());
   if (const unsigned long flags = crl_verify_flags(b)) X509_STORE_set_flags(store, flags);
   return store;
 }
 
 SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& policy, bool server,
-                       const std::string& sid_context, ServerSessionCache* session_cache) {
+                       const std::string& sid_context, ServerSessionCache* session_cache,
+                       const AnchorDomains* anchor_domains) {
   SslCtxPtr ctx(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()));
   if (!ctx) fail(b.origin, "SSL_CTX_new");
   SSL_CTX* c = ctx.get();
@@ -101,6 +118,8 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
   SSL_CTX_set_purpose(c, server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
   const int mode = server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER;
   SSL_CTX_set_verify(c, mode, verify_callback_for(b.accept_stale_crl));
+  SSL_CTX_set_cert_verify_callback(c, &verify_counted, nullptr);
+  AnchorDomains::attach(c, anchor_domains);
 
   if (server) {
     SSL_CTX_set_session_id_context(c, reinterpret_cast<const unsigned char*>(sid_context.data()),
@@ -136,14 +155,22 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
   auto out = std::make_shared<TlsContexts>();
   std::string digest_input = "min=" + policy.min_version + ";ciphers=" + policy.cipher_suites +
                              ";stale_crl=" + (b.accept_stale_crl ? "warn;" : "refuse;");
+  // Our own trust domain decides what the roots of ca_bundle vouch for: part of the digest too.
+  const std::string own_domain = spiffe_trust_domain(extract_identity(b.leaf.get()).spiffe_id());
+  digest_input += "own_domain=" + own_domain + ";";
   for (const auto& anchor : b.trust) digest_input += der<X509, i2d_X509>(anchor.get());
+  for (const DomainRoots& domain : b.domains) {
+    digest_input += ";domain=" + domain.domain + ";";
+    for (const auto& root : domain.roots) digest_input += der<X509, i2d_X509>(root.get());
+  }
   for (const auto& crl : b.crls) digest_input += der<X509_CRL, i2d_X509_CRL>(crl.get());
   out->trust_digest = sha256_hex(digest_input);
 
   out->session_cache = std::move(session_cache);
+  out->anchor_domains = std::make_shared<const AnchorDomains>(b, own_domain);
   out->server = make_context(b, policy, true, out->trust_digest.substr(0, SSL_MAX_SID_CTX_LENGTH),
-                             out->session_cache.get());
-  out->client = make_context(b, policy, false, {}, nullptr);
+                             out->session_cache.get(), out->anchor_domains.get());
+  out->client = make_context(b, policy, false, {}, nullptr, out->anchor_domains.get());
   out->crls = describe_crls(b);
   out->accept_stale_crl = b.accept_stale_crl;
   out->warnings = anchors_without_crl(b);
@@ -154,12 +181,12 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
   out->serial_hex = serial_hex(b.leaf.get());
   out->not_before = to_time_t(X509_get0_notBefore(b.leaf.get()));
   out->not_after = to_time_t(X509_get0_notAfter(b.leaf.get()));
-  for (const auto& anchor : b.trust) {
-    const std::time_t t = to_time_t(X509_get0_notAfter(anchor.get()));
+  for (X509* anchor : all_anchors(b)) {
+    const std::time_t t = to_time_t(X509_get0_notAfter(anchor));
     if (out->trust_not_after == 0 || t < out->trust_not_after) out->trust_not_after = t;
   }
   out->leaf = share(b.leaf.get());
-  for (const auto& anchor : b.trust) out->trust.push_back(share(anchor.get()));
+  for (X509* anchor : all_anchors(b)) out->trust.push_back(share(anchor));
   out->source = b.source;
   return out;
 }

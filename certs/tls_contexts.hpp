@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "certs/anchor_domains.hpp"
 #include "certs/certificate_bundle.hpp"
 #include "certs/crl_policy.hpp"
 #include "certs/server_session_cache.hpp"
@@ -19,11 +20,13 @@ struct TlsContexts {
   // Declared first so it is destroyed last: `server` points to it (SSL_CTX ex_data). Shared by
   // every contexts the store builds; the only mutable part, with its own lock.
   std::shared_ptr<ServerSessionCache> session_cache;
+  // Which root vouches for which SPIFFE trust domain; both contexts point to it (SSL_CTX ex_data).
+  std::shared_ptr<const AnchorDomains> anchor_domains;
   SslCtxPtr server;
   SslCtxPtr client;
   // What is being served, for /certs, logs and metrics.
   X509Ptr leaf;
-  std::vector<X509Ptr> trust;
+  std::vector<X509Ptr> trust;    // every anchor: trust.ca_bundle, then trust.domains
   std::string source;
   std::string identity;          // PeerIdentity::display() of our leaf
   std::string serial_hex;

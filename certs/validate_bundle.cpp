@@ -19,6 +19,15 @@ using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpenSslDeleter<X509_STORE_CT
 
 }  // namespace
 
+std::vector<X509*> all_anchors(const CertificateBundle& b) {
+  std::vector<X509*> out;
+  for (const auto& anchor : b.trust) out.push_back(anchor.get());
+  for (const DomainRoots& domain : b.domains) {
+    for (const auto& root : domain.roots) out.push_back(root.get());
+  }
+  return out;
+}
+
 void validate_bundle(const CertificateBundle& b) {
   if (!b.leaf) fail(b, "no certificate");
   if (!b.key) fail(b, "no private key");

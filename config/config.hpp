@@ -64,8 +64,17 @@ struct IdentityConfig {
 // or warn and keep using it.
 enum class CrlStale { refuse, warn };
 
+// The roots of one federated SPIFFE trust domain (`trust.domains`).
+struct TrustDomainBundle {
+  std::string domain;              // "partner.example"
+  std::string ca_bundle;           // PEM roots that vouch for spiffe://partner.example/... only
+};
+
 struct TrustConfig {
-  std::string ca_bundle;           // empty with source local_ca: the local CA's certificate
+  // Roots of the sidecar's own trust domain (that of its SPIFFE ID; every domain not listed in
+  // `domains` when it has none). Empty with source local_ca: the local CA's certificate.
+  std::string ca_bundle;
+  std::vector<TrustDomainBundle> domains;  // in file order; each domain at most once
   std::string crl;
   CrlStale crl_stale = CrlStale::refuse;
 };
@@ -101,6 +110,8 @@ struct OutboundListener {
   HostPort listen;
   HostPort forward;
   std::string server_name;         // SNI; empty: forward.host when it is a name
+  // Require server_name among the server certificate's DNS SANs (when server_name is set).
+  bool verify_server_name = true;
   Protocol protocol = Protocol::tcp;
   PeerPolicy expect;
 };

@@ -34,6 +34,7 @@ void resolve_paths(Config& config, const std::string& base_dir) {
         &config.trust.crl}) {
     resolve(*path);
   }
+  for (TrustDomainBundle& domain : config.trust.domains) resolve(domain.ca_bundle);
 }
 
 // An unquoted "[::1]:9901" is a YAML flow list followed by junk: the syntax error alone does

@@ -1,5 +1,6 @@
 // The top level of the schema and its small sections (admin, trust, tls, limits, metrics).
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -40,9 +41,45 @@ void read_limits(const MapReader& top, Limits& out) {
                       std::numeric_limits<std::uint32_t>::max());
 }
 
+// trust.domains: a map from trust domain to the PEM file of its roots. Its keys are names, not
+// schema keys, so it is read pair by pair instead of through MapReader's known-key list.
+void read_trust_domains(Diagnostics& diag, const std::optional<Field>& field,
+                        std::vector<TrustDomainBundle>& out) {
+  if (!field) return;
+  if (!field->node.IsMap()) {
+    diag.add(field->at, field->path, "expected a map of trust domain: PEM file, got a " +
+                                         std::string(field->node.IsSequence() ? "list" : "scalar"));
+    return;
+  }
+  for (auto it = field->node.begin(); it != field->node.end(); ++it) {
+    const Position at = position_of(it->first.Mark());
+    const std::string domain = it->first.IsScalar() ? it->first.Scalar() : "";
+    const std::string path = field->path + "." + domain;
+    std::string why;
+    if (!check_trust_domain(domain, why)) {
+      diag.add(at, path, why);
+      continue;
+    }
+    const auto same = [&](const TrustDomainBundle& b) { return b.domain == domain; };
+    if (std::find_if(out.begin(), out.end(), same) != out.end()) {
+      diag.add(at, path, "duplicate trust domain");
+      continue;
+    }
+    diag.record_key(path, at);
+    std::string file;
+    if (!read_string(diag, Field{it->second, path, at}, file)) continue;
+    if (file.empty()) {
+      diag.add(at, path, "must name the PEM file of the trust domain's roots");
+      continue;
+    }
+    out.push_back({domain, file});
+  }
+}
+
 void read_trust(const MapReader& top, TrustConfig& out) {
-  const MapReader trust(top.diag(), top.get("trust"), {"ca_bundle", "crl", "crl_stale"});
+  const MapReader trust(top.diag(), top.get("trust"), {"ca_bundle", "domains", "crl", "crl_stale"});
   trust.read("ca_bundle", out.ca_bundle);  // required unless local_ca: validate.cpp
+  read_trust_domains(top.diag(), trust.get("domains"), out.domains);
   trust.read("crl", out.crl);
   std::string stale;
   if (auto f = trust.get("crl_stale"); f && read_string(top.diag(), *f, stale)) {

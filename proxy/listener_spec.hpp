@@ -20,6 +20,8 @@ struct ListenerSpec {
   std::string server_name;        // outbound SNI
   config::PeerPolicy policy;      // inbound `allow` / outbound `expect`
   config::Protocol protocol = config::Protocol::tcp;
+  // Outbound: require server_name among the server certificate's DNS SANs.
+  bool verify_server_name = false;
 };
 
 }  // namespace mtls::proxy

@@ -114,6 +114,7 @@ void Sidecar::bind_listeners() {
     specs_.push_back({index++, metrics::Direction::outbound, l.name,
                       probe_bind(l.name, resolve_listen(l.listen)), l.forward, l.server_name,
                       l.expect, l.protocol});
+    specs_.back().verify_server_name = l.verify_server_name && !l.server_name.empty();
   }
   for (unsigned i = 0; i < worker_count_; ++i) {
     workers_.push_back(

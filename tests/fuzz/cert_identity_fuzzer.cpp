@@ -3,11 +3,13 @@
 // authorize against three policies, PeerIdentity::display/spiffe_id, and the x509_fields helpers
 // used for logs and /certs. Contract checked, beyond "no crash, no leak, no UB":
 //  - DER that d2i_X509 decodes whole is accepted by parse_certificates, as one certificate;
-//  - several URI SANs are refused as bad_certificate whatever the policy, `any` admits the rest;
+//  - several URI SANs, or one naming a bare trust domain, are refused as bad_certificate whatever
+//    the policy, `any` admits the rest; the CN counts only without SANs;
 //  - a verdict is ok/allowed, or identity_denied/bad_certificate with a detail;
 //  - an allowed verdict under the fixed policy has a matching name, recomputed here
 //    independently; a policy made of the peer's own names admits it;
-//  - spiffe_id() is set only for exactly one URI SAN, equal to it; display() is never empty.
+//  - spiffe_id() is set only for exactly one URI SAN, equal to it; display() is never empty and,
+//    like a refusal's detail, is valid UTF-8 without control characters (a metric label).
 
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -52,7 +54,35 @@ bool fixed_policy_matches(const certs::PeerIdentity& peer) {
   for (const std::string& dns : peer.dns_names) {
     if (iequal(dns, "orders.local")) return true;
   }
-  return peer.common_name == "web";
+  // The CN counts only for a certificate without URI and DNS SANs (RFC 6125).
+  return peer.uris.empty() && peer.dns_names.empty() && peer.common_name == "web";
+}
+
+// A single URI SAN naming a trust domain without a workload path: refused whatever the policy.
+bool bare_trust_domain(const certs::PeerIdentity& peer) {
+  return peer.uris.size() == 1 && !certs::spiffe_trust_domain(peer.uris[0]).empty() &&
+         peer.spiffe_id().empty();
+}
+
+// Valid UTF-8 (shortest forms, no surrogates) without C0 controls or DEL.
+bool printable_utf8(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    std::size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                  : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return false;
+    std::uint32_t cp = n == 1 ? c : c & (0x7f >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      if ((b & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (b & 0x3f);
+    }
+    const std::uint32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : n == 4 ? 0x10000 : 0;
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n;
+  }
+  return true;
 }
 
 void check_verdict(const certs::Verdict& v, const certs::PeerIdentity& peer, const char* policy) {
@@ -66,6 +96,7 @@ void check_verdict(const certs::Verdict& v, const certs::PeerIdentity& peer, con
     FUZZ_CHECK(v.reason == "identity_denied" || v.reason == "bad_certificate",
                where + ": refused with reason " + v.reason);
     FUZZ_CHECK(!v.detail.empty(), where + ": refused without detail");
+    FUZZ_CHECK(printable_utf8(v.detail), std::string(policy) + ": detail not printable UTF-8");
   }
 }
 
@@ -75,14 +106,16 @@ void check_identity(X509* cert) {
   const std::string id = peer.spiffe_id();
   FUZZ_CHECK(id.empty() || (peer.uris.size() == 1 && peer.uris[0] == id), "spiffe_id " + id);
   FUZZ_CHECK(!peer.display().empty(), "empty display()");
+  FUZZ_CHECK(printable_utf8(peer.display()), "display() is not printable UTF-8");
 
   const certs::Verdict any = certs::authorize(peer, {.any = true});
   check_verdict(any, peer, "any");
-  FUZZ_CHECK(any.allowed == (peer.uris.size() <= 1), "any: true " + any.detail);
+  FUZZ_CHECK(any.allowed == (peer.uris.size() <= 1 && !bare_trust_domain(peer)),
+             "any: true " + any.detail);
 
   const certs::Verdict fixed = certs::authorize(peer, fixed_policy());
   check_verdict(fixed, peer, "fixed");
-  if (peer.uris.size() <= 1) {
+  if (peer.uris.size() <= 1 && !bare_trust_domain(peer)) {
     FUZZ_CHECK(fixed.allowed == fixed_policy_matches(peer),
                "fixed policy verdict disagrees with the recomputed match: " + fixed.detail);
   }
@@ -93,9 +126,10 @@ void check_identity(X509* cert) {
   if (!peer.common_name.empty()) own.common_names.push_back(peer.common_name);
   const certs::Verdict self = certs::authorize(peer, own);
   check_verdict(self, peer, "own-names");
-  const bool has_names =
-      !own.spiffe_ids.empty() || !own.dns_names.empty() || !own.common_names.empty();
-  if (peer.uris.size() <= 1 && has_names) {
+  const bool cn_counts = peer.uris.empty() && peer.dns_names.empty();
+  const bool has_names = !own.spiffe_ids.empty() || !own.dns_names.empty() ||
+                         (cn_counts && !own.common_names.empty());
+  if (peer.uris.size() <= 1 && !bare_trust_domain(peer) && has_names) {
     FUZZ_CHECK(self.allowed, "a policy of the peer's own names refuses it: " + self.detail);
   }
 

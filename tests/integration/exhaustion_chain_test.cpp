@@ -1,8 +1,9 @@
-// Oversized client certificates: a 100-certificate chain and a 64 KiB certificate are refused
-// at the message-size limit (max cert list 32 KiB) before any signature is checked, quickly and
-// with a reason; a chain longer than verify_depth is refused by verification. Each refusal has a
-// control just inside the limit that is accepted, so the refusal is the limit and not a mistake
-// in the test's certificates.
+// Oversized client certificates: a 100-certificate chain, 60 junk certificates after a valid leaf
+// and a 64 KiB certificate are refused at the message-size limit (max cert list 10 KiB) before
+// any signature is checked, quickly and with a reason; more certificates than any acceptable
+// chain has (verify depth + 2) are refused before chain building; a chain longer than
+// verify_depth is refused by verification. Each refusal has a control just inside the limit that
+// is accepted, so the refusal is the limit and not a mistake in the test's certificates.
 #include <gtest/gtest.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
@@ -134,6 +135,19 @@ class ExhaustionChain : public ::testing::Test {
     return write_client(pki_.dir(), name, leaf.get(), key.get(), chain);
   }
 
+  // A valid client leaf of our root followed by `junk` unrelated self-signed certificates.
+  ClientFiles with_junk(int junk, const std::string& name) {
+    std::vector<certs::X509Ptr> extra;
+    for (int i = 0; i < junk; ++i) {
+      const certs::EvpPkeyPtr key = make_key();
+      extra.push_back(make_cert("junk " + std::to_string(i), key.get(), nullptr, key.get()));
+    }
+    const certs::EvpPkeyPtr key = make_key();
+    const certs::X509Ptr leaf = make_cert("frontend", key.get(), root_.get(), root_key_.get(),
+                                          kFrontendId);
+    return write_client(pki_.dir(), name, leaf.get(), key.get(), extra);
+  }
+
   struct Outcome {
     proxy::ProbeResult probe;
     double ms = 0;
@@ -183,6 +197,32 @@ TEST_F(ExhaustionChain, RefusesAHundredCertificateChainAtTheSizeLimitQuickly) {
   score("chain100_refused_ms", o.ms, o.probe.reply.empty() && counted == 1 && o.ms < 1000,
         "refused (reason bad_certificate: excessive message size) in <1000ms, " +
             std::to_string(hundred.chain_bytes) + " bytes offered");
+}
+
+TEST_F(ExhaustionChain, RefusesSixtyJunkCertificatesAfterAValidLeafAtTheSizeLimit) {
+  // A valid leaf followed by junk: chain building would find the real chain and ignore the rest,
+  // after parsing and trying every junk certificate as an issuer.
+  const ClientFiles sixty = with_junk(60, "junk60");
+  ASSERT_GT(sixty.chain_bytes, 10u * 1024);
+  const Outcome o = offer(sixty);
+  EXPECT_TRUE(o.probe.reply.empty());
+  EXPECT_EQ(refused("bad_certificate", 1), 1);
+  EXPECT_NE(logs_.wait_for({"\"reason\":\"bad_certificate\"", "excessive message size"}), "");
+  EXPECT_EQ(backend_.connections(), 0);
+  std::printf("[ measure  ] valid leaf + 60 junk certificates (%zu bytes DER) refused in %.1f ms\n",
+              sixty.chain_bytes, o.ms);
+}
+
+TEST_F(ExhaustionChain, RefusesMoreCertificatesThanAnyChainHasBeforeBuildingIt) {
+  ASSERT_EQ(offer(with_junk(5, "junk5")).probe.reply, "ping")
+      << "6 certificates (verify depth + 2) are still looked at";
+  const ClientFiles eight = with_junk(8, "junk8");
+  ASSERT_LT(eight.chain_bytes, 10u * 1024) << "under the size limit: the count refuses it";
+  const Outcome o = offer(eight);
+  EXPECT_TRUE(o.probe.reply.empty());
+  EXPECT_EQ(refused("bad_certificate", 1), 1);
+  EXPECT_NE(logs_.wait_for({"\"reason\":\"bad_certificate\"", "certificate chain too long"}), "");
+  EXPECT_EQ(backend_.connections(), 1);  // the control only
 }
 
 TEST_F(ExhaustionChain, RefusesA64KibCertificateAtTheSizeLimitQuickly) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -65,7 +66,12 @@ TEST(RotationLocalCa, PicksUpANewCaFromTheDirectoryAndKeepsTrustingBothRoots) {
   TestPki scratch;
   const std::string dir = scratch.dir() + "/ca", next_dir = scratch.dir() + "/next-ca";
   const certs::LocalCa old_ca = certs::LocalCa::init(dir, "test.local");
-  const certs::LocalCa new_ca = certs::LocalCa::init(next_dir, "rotated.local");
+  // The next root of the same trust domain (a local CA issues IDs of its own domain only),
+  // named apart so the test can tell which one signed the server's leaf.
+  const certs::LocalCa new_ca = certs::LocalCa::generate("test.local next CA", "test.local");
+  std::filesystem::create_directories(next_dir);
+  certs::write_file(next_dir + "/ca.key", certs::to_pem(new_ca.key()), 0600);
+  certs::write_file(next_dir + "/ca.crt", certs::to_pem(new_ca.certificate()), 0644);
   const std::string both = scratch.dir() + "/both.crt";
   certs::write_file(both, certs::to_pem(old_ca.certificate()) + certs::to_pem(new_ca.certificate()),
                     0644);
@@ -91,7 +97,7 @@ TEST(RotationLocalCa, PicksUpANewCaFromTheDirectoryAndKeepsTrustingBothRoots) {
   certs::write_file(dir + "/ca.crt", certs::read_file(next_dir + "/ca.crt"), 0644);
   TlsClientResult last;
   EXPECT_TRUE(eventually([&] {
-    return (last = connect("old-client")).server_issuer == "CN=rotated.local local CA";
+    return (last = connect("old-client")).server_issuer == "CN=test.local next CA";
   })) << last.server_issuer;
   EXPECT_TRUE(last.accepted) << last.error;
   const TlsClientResult fresh = connect("new-client");

@@ -135,6 +135,14 @@ std::string crl_pem(const certs::LocalCa& ca, const std::vector<std::string>& se
     check(X509_CRL_add0_revoked(crl.get(), revoked.release()) == 1, "add revoked");
   }
   X509_CRL_sort(crl.get());
+  // The authority key identifier, as RFC 5280 requires of CAs: with two roots of one name (a
+  // rotation), it is what tells their CRLs apart.
+  X509V3_CTX ext_ctx;
+  X509V3_set_ctx(&ext_ctx, ca.certificate(), nullptr, nullptr, crl.get(), 0);
+  X509_EXTENSION* akid =
+      X509V3_EXT_conf_nid(nullptr, &ext_ctx, NID_authority_key_identifier, "keyid:always");
+  check(akid && X509_CRL_add_ext(crl.get(), akid, -1) == 1, "CRL authority key identifier");
+  X509_EXTENSION_free(akid);
   check(X509_CRL_sign(crl.get(), ca.key(), EVP_sha256()) > 0, "CRL signature");
   certs::BioPtr bio(BIO_new(BIO_s_mem()));
   check(PEM_write_bio_X509_CRL(bio.get(), crl.get()) == 1, "CRL PEM");

@@ -40,7 +40,7 @@ IssuedPem issue_pem(const certs::LocalCa& ca, const std::string& spiffe_id,
                     std::chrono::seconds not_before_offset = std::chrono::seconds(0));
 
 // A PEM CRL signed by `ca` revoking `serials` (hex), valid from now - 1 min until
-// now + next_update (negative: already stale).
+// now + next_update (negative: already stale), with `ca`'s key identifier as its AKID.
 std::string crl_pem(const certs::LocalCa& ca, const std::vector<std::string>& serials,
                     std::chrono::seconds next_update = std::chrono::hours(1));
 

@@ -173,11 +173,56 @@ TEST_F(LocalCaTest, LeafCarriesExactlyTheRequestedSansUsagesAndConstraints) {
   EXPECT_TRUE(EVP_PKEY_is_a(leaf.key.get(), "EC"));
 }
 
-TEST_F(LocalCaTest, LeafCommonNameIsTheFirstDnsNameElseTheLastSpiffeSegment) {
+TEST_F(LocalCaTest, LeafCommonNameIsTheFirstDnsNameAndNeverAPieceOfTheSpiffeId) {
   EXPECT_EQ(common_name(ca().issue(leaf_request("spiffe://t/a/b", {"x", "y"})).cert.get()), "x");
+  // A CN "orders" for .../sa/orders would pass a peer's common_names: [orders].
   const IssuedCertificate only_id = ca().issue(leaf_request("spiffe://t/ns/a/sa/orders"));
-  EXPECT_EQ(common_name(only_id.cert.get()), "orders");
+  EXPECT_EQ(X509_NAME_entry_count(X509_get_subject_name(only_id.cert.get())), 0);
   EXPECT_THAT(subject_alt_names(only_id.cert.get()), ElementsAre("URI:spiffe://t/ns/a/sa/orders"));
+  EXPECT_TRUE(is_critical(only_id.cert.get(), NID_subject_alt_name));  // RFC 5280: empty subject
+  EXPECT_EQ(test::verify_error(only_id.cert.get(), ca().certificate(), X509_PURPOSE_SSL_CLIENT),
+            X509_V_OK);
+}
+
+TEST_F(LocalCaTest, InitConstrainsTheCaToItsTrustDomainAndIssueRefusesOthers) {
+  const LocalCa ca = LocalCa::init(ca_dir(), "demo.local");
+  EXPECT_EQ(ca.trust_domain(), "demo.local");
+  EXPECT_TRUE(is_critical(ca.certificate(), NID_name_constraints));
+  const IssuedCertificate own = ca.issue(leaf_request("spiffe://demo.local/ns/a/sa/web", {"web"}));
+  EXPECT_EQ(test::verify_error(own.cert.get(), ca.certificate(), X509_PURPOSE_SSL_CLIENT), X509_V_OK);
+  EXPECT_THAT(error_of([&] { ca.issue(leaf_request("spiffe://partner.example/ns/a/sa/web")); }),
+              HasSubstr("outside the local CA's trust domain demo.local"));
+  // The directory read back knows its domain too (run: identity.source local_ca).
+  EXPECT_THAT(error_of([&] {
+                LocalCa::open(ca_dir()).issue(leaf_request("spiffe://partner.example/sa/web"));
+              }),
+              HasSubstr("outside the local CA's trust domain demo.local"));
+}
+
+TEST_F(LocalCaTest, NameConstraintMakesAForeignIdFromTheCaKeyFailVerification) {
+  // What a stolen ca.key (bypassing issue()) would mint: verifiers refuse it.
+  const LocalCa constrained = LocalCa::generate("demo.local local CA", "demo.local");
+  const LocalCa unconstrained = LocalCa::generate("x");
+  IssuedCertificate foreign = unconstrained.issue(leaf_request("spiffe://partner.example/sa/web"));
+  X509* x = foreign.cert.get();
+  X509_set_issuer_name(x, X509_get_subject_name(constrained.certificate()));
+  X509_EXTENSION_free(X509_delete_ext(x, X509_get_ext_by_NID(x, NID_authority_key_identifier, -1)));
+  ASSERT_GT(X509_sign(foreign.cert.get(), constrained.key(), EVP_sha256()), 0);
+  EXPECT_EQ(test::verify_error(foreign.cert.get(), constrained.certificate(),
+                               X509_PURPOSE_SSL_CLIENT),
+            X509_V_ERR_PERMITTED_VIOLATION);
+}
+
+TEST_F(LocalCaTest, CaWithoutConstraintTakesItsTrustDomainFromTheInitCommonName) {
+  EXPECT_EQ(LocalCa::generate("demo.local local CA").trust_domain(), "demo.local");
+  EXPECT_EQ(LocalCa::generate("test CA").trust_domain(), "");
+}
+
+TEST_F(LocalCaTest, LeafNeverOutlivesTheCa) {
+  const IssuedCertificate leaf = ca().issue(leaf_request("", {"web"}, std::chrono::hours(24 * 365 * 20)));
+  EXPECT_EQ(ASN1_TIME_compare(X509_get0_notAfter(leaf.cert.get()),
+                              X509_get0_notAfter(ca().certificate())),
+            0);
 }
 
 TEST_F(LocalCaTest, LeafIsUsableForTheTtlFromIssuanceAndBackdatedFiveMinutes) {
@@ -218,7 +263,10 @@ TEST_F(LocalCaTest, SerialsAreRandomPositiveAndAtMost128Bits) {
 TEST_F(LocalCaTest, IssueRefusesRequestsWithoutAValidIdentityOrLifetime) {
   EXPECT_THAT(error_of([&] { ca().issue(leaf_request("")); }), HasSubstr("needs a spiffe_id or"));
   EXPECT_THAT(error_of([&] { ca().issue(leaf_request("https://x/y")); }),
-              HasSubstr("is not a SPIFFE ID"));
+              HasSubstr("is not a workload SPIFFE ID"));
+  // A bare trust domain names the domain's bundle, never a workload.
+  EXPECT_THAT(error_of([&] { ca().issue(leaf_request("spiffe://demo.local")); }),
+              HasSubstr("is not a workload SPIFFE ID"));
   EXPECT_THAT(error_of([&] { ca().issue(leaf_request("", {"a,DNS:evil"})); }),
               HasSubstr("is not a DNS name"));
   EXPECT_THAT(error_of([&] { ca().issue(leaf_request("", {"a"}, 0s)); }),

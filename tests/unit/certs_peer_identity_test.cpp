@@ -64,6 +64,67 @@ TEST(PeerIdentityDisplay, FallsBackFromSpiffeIdToDnsToCnToDash) {
   EXPECT_EQ(PeerIdentity{}.display(), "-");
 }
 
+// Whether `text` is valid UTF-8 with no C0 control character or DEL: what a Prometheus label
+// value and a JSON log line can carry.
+bool is_clean_utf8(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    const std::size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (n == 0 || i + n > text.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// A certificate whose only SAN is a DNS name of raw bytes (an IA5String holds whatever a CA put
+// there) and whose CN is `cn`.
+X509Ptr certificate_with_dns_bytes(const std::string& dns, const std::string& cn) {
+  const test::TestPki pki;
+  IssuedCertificate leaf = pki.ca().issue(test::leaf_request("", {"placeholder"}));
+  X509* x = leaf.cert.get();
+  X509_delete_ext(x, X509_get_ext_by_NID(x, NID_subject_alt_name, -1));
+  GENERAL_NAMES* names = sk_GENERAL_NAME_new_null();
+  GENERAL_NAME* name = GENERAL_NAME_new();
+  ASN1_IA5STRING* text = ASN1_IA5STRING_new();
+  ASN1_STRING_set(text, dns.data(), static_cast<int>(dns.size()));
+  GENERAL_NAME_set0_value(name, GEN_DNS, text);
+  sk_GENERAL_NAME_push(names, name);
+  X509_add1_ext_i2d(x, NID_subject_alt_name, names, 0, X509V3_ADD_DEFAULT);
+  GENERAL_NAMES_free(names);
+  X509_NAME* subject = X509_NAME_new();
+  X509_NAME_add_entry_by_NID(subject, NID_commonName, MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(cn.data()),
+                             static_cast<int>(cn.size()), -1, 0);
+  X509_set_subject_name(x, subject);
+  X509_NAME_free(subject);
+  X509_sign(x, pki.ca().key(), EVP_sha256());
+  return std::move(leaf.cert);
+}
+
+PeerIdentity peer_with_cn(const std::string& cn) { return peer({}, {}, cn); }
+
+TEST(PeerIdentityDisplay, EscapesBytesThatAreNotPrintableUtf8) {
+  std::string dns = "a";
+  for (int b = 0x80; b <= 0xff; ++b) dns.push_back(static_cast<char>(b));
+  dns += "\x01\n\x1b[31m\x7f\\.svc";
+  const X509Ptr cert = certificate_with_dns_bytes(dns, "caf\xc3\xa9\ttab");
+  const PeerIdentity peer = extract_identity(cert.get());
+  ASSERT_EQ(peer.dns_names.size(), 1u);
+  EXPECT_EQ(peer.dns_names.front(), dns);  // matching sees the certificate's own bytes
+  const std::string label = peer.display();
+  EXPECT_TRUE(is_clean_utf8(label)) << label;
+  EXPECT_TRUE(label.starts_with("a\\x80\\x81")) << label;
+  EXPECT_TRUE(label.ends_with("\\xff\\x01\\x0a\\x1b[31m\\x7f\\x5c.svc")) << label;
+  // Valid UTF-8 is kept as it is; control characters are escaped in CNs too.
+  EXPECT_EQ(peer_with_cn(peer.common_name).display(), "CN=caf\xc3\xa9\\x09tab");
+  const Verdict denied = authorize(peer, policy(&config::PeerPolicy::dns_names, {"web"}));
+  EXPECT_TRUE(is_clean_utf8(denied.detail)) << denied.detail;
+}
+
 TEST(SpiffeTrustDomain, IsTheHostOfAValidSpiffeId) {
   EXPECT_EQ(spiffe_trust_domain(kWeb), "demo.local");
   EXPECT_EQ(spiffe_trust_domain("spiffe://demo.local"), "demo.local");
@@ -107,6 +168,28 @@ TEST(Authorize, MatchesDnsNamesIgnoringAsciiCase) {
   const Verdict denied = authorize(peer({}, {"orders"}), dns);
   EXPECT_FALSE(denied.allowed);
   EXPECT_EQ(denied.detail, "DNS orders is not in dns_names");
+}
+
+TEST(Authorize, ConsultsTheCommonNameOnlyForCertificatesWithoutSans) {
+  const config::PeerPolicy cns = policy(&config::PeerPolicy::common_names, {"orders"});
+  EXPECT_TRUE(authorize(peer({}, {}, "orders"), cns).allowed);
+  const Verdict by_uri = authorize(peer({"spiffe://demo.local/ns/evil/sa/orders"}, {}, "orders"), cns);
+  EXPECT_FALSE(by_uri.allowed);
+  EXPECT_EQ(by_uri.reason, "identity_denied");
+  EXPECT_THAT(by_uri.detail, HasSubstr("the CN counts only for certificates without SANs"));
+  EXPECT_FALSE(authorize(peer({}, {"evil.svc"}, "orders"), cns).allowed);
+}
+
+TEST(Authorize, RefusesABareTrustDomainIdAsABadCertificateEvenWithAny) {
+  const PeerIdentity bare = spiffe_peer("spiffe://demo.local");
+  EXPECT_EQ(bare.spiffe_id(), "");
+  config::PeerPolicy domains = policy(&config::PeerPolicy::trust_domains, {"demo.local"});
+  for (const config::PeerPolicy& policy : {allow_any(), domains}) {
+    const Verdict verdict = authorize(bare, policy);
+    EXPECT_FALSE(verdict.allowed);
+    EXPECT_EQ(verdict.reason, "bad_certificate");
+    EXPECT_THAT(verdict.detail, HasSubstr("names a trust domain, not a workload"));
+  }
 }
 
 TEST(Authorize, MatchesTheCommonNameExactly) {

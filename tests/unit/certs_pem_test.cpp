@@ -1,10 +1,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -51,6 +54,29 @@ TEST_F(Pem, EncryptedKeyOpensOnlyWithTheRightPassphrase) {
             "tls.key: cannot decrypt private key (wrong or missing passphrase)");
   EXPECT_EQ(error_of([&] { parse_private_key(pem, "tls.key"); }),
             "tls.key: cannot decrypt private key (wrong or missing passphrase)");
+}
+
+TEST_F(Pem, EncryptedKeyDerivesItsKeyWithScryptAndSaysWhatDecryptingCosts) {
+  const std::string pem = to_pem(pki_.ca().key(), "s3cret");
+  BioPtr bio(BIO_new_mem_buf(pem.data(), int(pem.size())));
+  X509_SIG* sealed = PEM_read_bio_PKCS8(bio.get(), nullptr, nullptr, nullptr);
+  ASSERT_NE(sealed, nullptr);
+  const X509_ALGOR* alg = nullptr;
+  X509_SIG_get0(sealed, &alg, nullptr);
+  ASSERT_EQ(OBJ_obj2nid(alg->algorithm), NID_pbes2);
+  PBE2PARAM* pbe2 = static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(
+      ASN1_ITEM_rptr(PBE2PARAM), alg->parameter));
+  ASSERT_NE(pbe2, nullptr);
+  EXPECT_EQ(OBJ_obj2nid(pbe2->keyfunc->algorithm), NID_id_scrypt);  // not PBKDF2 x 2048
+  PBE2PARAM_free(pbe2);
+  X509_SIG_free(sealed);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(EVP_PKEY_eq(parse_private_key(pem, "tls.key", "s3cret").get(), pki_.ca().key()), 1);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::printf("[ measure  ] decrypting a scrypt (N=%llu, r=%llu) key: %.1f ms\n",
+              static_cast<unsigned long long>(kScryptN), static_cast<unsigned long long>(kScryptR),
+              ms);
 }
 
 TEST_F(Pem, LoadedKeyFileNamesTheFileInErrors) {

@@ -210,6 +210,18 @@ TEST(ConfigListeners, DefaultsServerNameToTheForwardHostName) {
   EXPECT_EQ(c.outbound[3].server_name, "orders.svc");
 }
 
+TEST(ConfigListeners, VerifiesTheServerNameUnlessTurnedOff) {
+  const config::Config c = config::load_string(kHead + R"(outbound:
+  - { name: a, listen: 127.0.0.1:0, forward: orders.svc:8443, expect: { any: true } }
+  - { name: b, listen: 127.0.0.1:0, forward: orders.svc:8443, verify_server_name: false,
+      expect: { any: true } }
+)",
+                                               "sidecar.yaml");
+  ASSERT_EQ(c.outbound.size(), 2u);
+  EXPECT_TRUE(c.outbound[0].verify_server_name);
+  EXPECT_FALSE(c.outbound[1].verify_server_name);
+}
+
 TEST(ConfigListeners, RejectsAnIpAddressAsServerName) {
   EXPECT_EQ(load_error(kHead + R"(outbound:
   - name: orders

@@ -125,6 +125,8 @@ TEST(ConfigExample, LoadsCleanlyAndUsesEverySection) {
   EXPECT_EQ(c.identity.local_ca.dir, dir + "/ca/");
   EXPECT_EQ(c.identity.file.cert, dir + "/tls.crt");
   EXPECT_EQ(c.trust.ca_bundle, "");
+  ASSERT_EQ(c.trust.domains.size(), 1u);
+  EXPECT_EQ(c.trust.domains[0].ca_bundle, dir + "/partner-ca.pem");
   EXPECT_FALSE(c.inbound.empty());
   EXPECT_FALSE(c.outbound.empty());
   EXPECT_FALSE(c.inbound[0].allow.spiffe_ids.empty());
@@ -132,6 +134,7 @@ TEST(ConfigExample, LoadsCleanlyAndUsesEverySection) {
   EXPECT_FALSE(c.inbound[0].allow.dns_names.empty());
   EXPECT_FALSE(c.inbound[0].allow.common_names.empty());
   EXPECT_EQ(c.outbound[0].server_name, "orders.default.svc");
+  EXPECT_TRUE(c.outbound[0].verify_server_name);
 }
 
 }  // namespace
