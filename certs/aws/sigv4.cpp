@@ -155,6 +155,8 @@ bool has_header(const Headers& headers, std::string_view name) {
 
 }  // namespace
 
+std::string uri_encode(std::string_view text) { return percent_encode(text, /*keep_slash=*/false); }
+
 std::string canonical_uri(std::string_view path) {
   return percent_encode(normalise_path(path), /*keep_slash=*/true);
 }

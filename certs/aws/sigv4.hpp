@@ -41,6 +41,10 @@ struct SignedParts {
   std::string authorization;  // the Authorization header value
 };
 
+// Every byte but A-Z a-z 0-9 - . _ ~ as %XX (upper-case hex): SigV4's encoding, also right for
+// form bodies (STS Query protocol).
+std::string uri_encode(std::string_view text);
+
 // "/a/./b/../c//" -> "/a/c/", then every byte but A-Z a-z 0-9 - . _ ~ and '/' as %XX. The input is
 // not decoded first: a wire path "%20" becomes "%2520", the rule for every service but S3.
 std::string canonical_uri(std::string_view path);
