@@ -1,6 +1,9 @@
 #include "certs/aws/remote_credentials.hpp"
 
+#include <arpa/inet.h>
+
 #include <boost/json.hpp>
+#include <cstdint>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -109,9 +112,14 @@ HttpRequest request_to(const Url& url, std::string method, std::string path) {
 }
 
 bool is_allowed_container_host(const std::string& host) {
-  // Plain HTTP may carry credentials only to the link-local agents or this host (SDK rule).
-  return host == "169.254.170.2" || host == "169.254.170.23" || host == "fd00:ec2::23" ||
-         host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  // Plain HTTP may carry credentials only to the link-local agents or this host (SDK rule). An
+  // address, not a prefix: "127.attacker.example" is a name anyone can point anywhere.
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    const std::uint32_t a = ntohl(v4.s_addr);
+    return (a >> 24) == 127 || host == "169.254.170.2" || host == "169.254.170.23";
+  }
+  return host == "localhost" || host == "::1" || host == "fd00:ec2::23";
 }
 
 }  // namespace

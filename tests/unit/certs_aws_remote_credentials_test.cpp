@@ -156,6 +156,9 @@ TEST(AwsRemoteCredentials, ContainerEndpointErrorsAndRefusals) {
   ContainerCredentials remote(
       fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://198.51.100.7/creds"}}), http);
   EXPECT_THAT(error_of([&] { remote.load(); }), HasSubstr("plain http is allowed only to"));
+  ContainerCredentials lookalike(
+      fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1.nip.example/c"}}), http);
+  EXPECT_THAT(error_of([&] { lookalike.load(); }), HasSubstr("plain http is allowed only to"));
   ContainerCredentials injected(
       fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url()},
                          {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "t\r\nX-Evil: 1"}}),
