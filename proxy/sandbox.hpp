@@ -38,6 +38,9 @@ struct Plan {
 // What the configured identity source, trust files and name resolution need to read at run
 // time. Throws std::runtime_error when run_as_user names no user of this system.
 Plan make_plan(const config::Config& config);
+// Whether make_plan() grants reading the process's own /proc/PID: only in sanitizer builds,
+// whose runtime needs it; known at compile time.
+bool plan_includes_own_proc();
 
 struct Status {
   bool no_new_privs = false;
