@@ -142,7 +142,7 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
   }
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{2 * kHeaderLimit};  // a header and the start of the next one
   std::optional<http::request_parser<http::empty_body>> parser_;  // one per request
   std::shared_ptr<const AdminHandlers> handlers_;
   std::chrono::milliseconds idle_timeout_;
