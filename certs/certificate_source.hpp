@@ -1,6 +1,6 @@
 #pragma once
 // Where identity material comes from (DESIGN.md §4). load() reads everything afresh and returns a
-// complete bundle or throws naming the file and reason. Used only from the control thread.
+// complete bundle or throws naming the file and reason. Used from one thread only (the loader).
 
 #include <memory>
 #include <string>

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace mtls::certs {
@@ -160,6 +162,28 @@ std::vector<X509CrlPtr> load_crls(const std::string& path) {
   return crls;
 }
 
+namespace {
+// Passphrases taken out of the environment, by variable name. Never freed: they are needed for
+// every reload until the process ends.
+std::mutex taken_mutex;
+std::map<std::string, std::string>& taken_passphrases() {
+  static auto* taken = new std::map<std::string, std::string>;
+  return *taken;
+}
+}  // namespace
+
+void take_passphrase_env(const std::string& env) {
+  if (env.empty()) return;
+  char* value = std::getenv(env.c_str());
+  if (value == nullptr) return;
+  {
+    std::lock_guard lock(taken_mutex);
+    taken_passphrases()[env] = value;
+  }
+  OPENSSL_cleanse(value, std::strlen(value));
+  ::unsetenv(env.c_str());
+}
+
 std::string read_passphrase(const std::string& file, const std::string& env) {
   if (!file.empty()) {
     std::string pass = read_file(file);
@@ -175,6 +199,11 @@ std::string read_passphrase(const std::string& file, const std::string& env) {
     return pass;
   }
   if (!env.empty()) {
+    {
+      std::lock_guard lock(taken_mutex);
+      const auto& taken = taken_passphrases();
+      if (auto it = taken.find(env); it != taken.end()) return it->second;
+    }
     const char* value = std::getenv(env.c_str());
     if (value == nullptr) fail(env, "environment variable is not set");
     if (*value == '\0') fail(env, "environment variable is empty");

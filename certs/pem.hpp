@@ -28,6 +28,12 @@ std::vector<X509CrlPtr> load_crls(const std::string& path);
 // The passphrase from a file (trailing newline stripped) or an environment variable;
 // empty when both names are empty. Throws naming the file or variable when it cannot be read.
 std::string read_passphrase(const std::string& file, const std::string& env);
+// Moves the variable `env` out of the environment into process memory that read_passphrase()
+// reads from then on: its bytes in the environment block are overwritten (that block is what
+// /proc/PID/environ shows, unsetenv alone leaves it there) and the variable is unset. No-op for
+// an empty name or an unset variable. Not thread-safe (the environment is not): call it before
+// any thread starts.
+void take_passphrase_env(const std::string& env);
 
 // PEM text, for writing files and for tests. `passphrase` non-empty: encrypted PKCS#8 (AES-256-CBC,
 // key from scrypt with N = kScryptN, r = kScryptR, p = kScryptP).

@@ -4,7 +4,7 @@
 // A failed reload publishes nothing, so the old contexts keep serving.
 // The store owns the inbound session cache (made once, so sessions survive identity reloads) and
 // clears it when the trust changes, since no session made under the old trust can resume.
-// Thread-safety: used only from the control thread.
+// Thread-safety: used from one thread only (the sidecar's loader thread).
 
 #include <ctime>
 #include <functional>

@@ -23,7 +23,10 @@ struct HostPort {
 };
 
 struct AdminConfig {
-  HostPort listen{"127.0.0.1", 9901};
+  HostPort listen{"127.0.0.1", 9901};  // an IP literal: bound as written, never resolved
+  // A request must arrive within this, and a kept-alive connection idles at most this long.
+  Duration idle_timeout = std::chrono::seconds(5);
+  std::uint32_t max_connections = 32;  // concurrent admin connections; more are closed at accept
 };
 
 struct FileIdentity {

@@ -91,6 +91,22 @@ void read_trust(const MapReader& top, TrustConfig& out) {
   }
 }
 
+void read_admin(const MapReader& top, AdminConfig& out) {
+  const MapReader admin(top.diag(), top.get("admin"), {"listen", "idle_timeout", "max_connections"});
+  admin.read("listen", out.listen, 0, Need::optional);
+  // Listener addresses are IP literals, as in Envoy: a name would be resolved once, at start-up,
+  // to whichever address came first, and a probe endpoint must not depend on DNS.
+  if (auto f = admin.get("listen"); f && !top.diag().has_issue(f->path) &&
+                                    !is_ip_literal(out.listen.host)) {
+    top.diag().add(f->at, f->path,
+                   "host \"" + out.listen.host +
+                       "\" is not an IP address; the admin server binds an IP literal, like "
+                       "127.0.0.1:9901 or \"[::1]:9901\"");
+  }
+  admin.read("idle_timeout", out.idle_timeout, false);
+  admin.read_integer("max_connections", out.max_connections, 1, 10000);
+}
+
 }  // namespace
 
 std::string_view source_name(IdentitySource source) {
@@ -110,8 +126,7 @@ void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
       diag, Field{root, "", {1, 1}},
       {"admin", "workers", "identity", "trust", "tls", "inbound", "outbound", "limits", "metrics",
        "run_as_user"});
-  const MapReader admin(diag, top.get("admin"), {"listen"});
-  admin.read("listen", out.admin.listen, 0, Need::optional);
+  read_admin(top, out.admin);
   top.read_integer("workers", out.workers, 0, 256);
   read_identity(top, out.identity);
   read_trust(top, out.trust);

@@ -108,6 +108,10 @@ int cmd_run(int argc, char** argv, int first) {
   // Least privilege (proxy/sandbox.hpp): the sandbox before any thread exists, the user switch
   // once the ports are bound.
   const sandbox::Plan plan = sandbox::make_plan(cfg);
+  // The key's passphrase leaves the environment (and /proc/PID/environ) before anything else
+  // runs; reloads read it from memory.
+  certs::take_passphrase_env(cfg.identity.file.key_passphrase_env);
+  certs::take_passphrase_env(cfg.identity.local_ca.key_passphrase_env);
   Sidecar sidecar(std::move(cfg), {.handle_signals = true});
   log::info(sandbox::restrict_filesystem(plan).detail);
   sidecar.start();

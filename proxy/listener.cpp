@@ -27,7 +27,7 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec, unsigned max_connec
       max_connections_(max_connections),
       acceptor_(worker.io()),
       backoff_(worker.io()),
-      connector_(worker.io(), spec.forward) {
+      connector_(worker.io(), spec.forward, spec.forward_name, worker.limits().connect_timeout) {
   error_code ec;
   acceptor_.open(spec.bound.protocol(), ec);
   if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);

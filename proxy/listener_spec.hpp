@@ -3,10 +3,12 @@
 // the config, then read-only and shared by every worker.
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "config/config.hpp"
 #include "metrics/labels.hpp"
+#include "proxy/forward_resolver.hpp"
 #include "proxy/net.hpp"
 
 namespace mtls::proxy {
@@ -20,6 +22,7 @@ struct ListenerSpec {
   std::string server_name;        // outbound SNI
   config::PeerPolicy policy;      // inbound `allow` / outbound `expect`
   config::Protocol protocol = config::Protocol::tcp;
+  std::shared_ptr<const ForwardResolver::Name> forward_name;  // resolved in the background; null: IP
   // Outbound: require server_name among the server certificate's DNS SANs.
   bool verify_server_name = false;
 };

@@ -27,15 +27,15 @@ std::vector<std::string> lifecycle_warnings(const certs::TlsContexts& c, bool wi
 
 }  // namespace
 
-ReloadTriggers::ReloadTriggers(net::io_context& control, const config::Config& config,
+ReloadTriggers::ReloadTriggers(net::io_context& loader, const config::Config& config,
                                std::vector<std::string> files, ReloadActions actions)
     : actions_(std::move(actions)),
       poll_interval_(config.identity.file.poll_interval),
       watcher_(std::move(files)),
-      events_(control),
-      debounce_(control),
-      poll_(control),
-      renew_(control),
+      events_(loader),
+      debounce_(loader),
+      poll_(loader),
+      renew_(loader),
       random_(std::random_device{}()) {
   if (config.identity.source == config::IdentitySource::local_ca) {
     renewal_ = Renewal{config.identity.local_ca.ttl, config.identity.local_ca.renew_at};

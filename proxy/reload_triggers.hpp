@@ -1,6 +1,7 @@
 #pragma once
 // Everything that makes the sidecar reload its certificates besides SIGHUP and Sidecar::reload()
-// (DESIGN.md §4), on the control thread:
+// (DESIGN.md §4), on the sidecar's loader thread (its own, since a read may block: a hung mount,
+// a FIFO at a watched path), never on the control thread that answers probes:
 //  - inotify events in the directories of the source's files (certs::FileWatcher), debounced
 //    by kDebounce because writers replace the certificate and the key one after the other;
 //  - a periodic check every identity.file.poll_interval: reloads when the files' content changed
@@ -12,7 +13,7 @@
 // fingerprint it loaded, so an event for a change already loaded does not reload twice, and it
 // logs the outcome and the warnings of what was loaded.
 //
-// Thread-safety: construct and call reload_now() before the control thread runs, or on it;
+// Thread-safety: construct and call reload_now() before the loader thread runs, or on it;
 // every handler runs on it; stop() must run on it (post it).
 
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -45,7 +46,7 @@ class ReloadTriggers {
   // Expiry and stale-CRL warnings repeat at most this often between reloads.
   static constexpr std::chrono::minutes kWarningInterval{10};
 
-  ReloadTriggers(net::io_context& control, const config::Config& config,
+  ReloadTriggers(net::io_context& loader, const config::Config& config,
                  std::vector<std::string> files, ReloadActions actions);
   ~ReloadTriggers();
   ReloadTriggers(const ReloadTriggers&) = delete;

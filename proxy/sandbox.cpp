@@ -173,6 +173,21 @@ std::string join(const std::vector<std::string>& list) {
 
 }  // namespace
 
+bool plan_includes_own_proc() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(leak_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
 Plan make_plan(const config::Config& config) {
   Plan plan;
   switch (config.identity.source) {
@@ -207,9 +222,10 @@ Plan make_plan(const config::Config& config) {
                         "/etc/gai.conf"}) {
     add_file(plan, f);
   }
-  // The process's own /proc entry (its threads, fds, status): what runtime tooling such as
-  // LeakSanitizer at exit reads about itself. Other processes' entries stay closed.
-  add_dir(plan, "/proc/" + std::to_string(::getpid()));
+  // Sanitizer runtimes read the process's own /proc entry (LeakSanitizer lists /proc/PID/task
+  // at exit). Release builds keep /proc closed: /proc/PID/environ is where key_passphrase_env
+  // would be read from, and nothing else there is needed.
+  if (plan_includes_own_proc()) add_dir(plan, "/proc/" + std::to_string(::getpid()));
   if (!config.run_as_user.empty()) resolve_user(config.run_as_user, plan);
   return plan;
 }

@@ -6,7 +6,7 @@
 //   1. make_plan(config)      looks the user up and lists what must stay readable (needs /etc);
 //   2. restrict_filesystem()  PR_SET_NO_NEW_PRIVS + Landlock, BEFORE any thread exists: both bind
 //                             only the calling thread and the threads it creates afterwards, so
-//                             applied later they would leave the workers and the control thread
+//                             applied later they would leave the workers and the loader thread
 //                             (which reads certificates on reload) unrestricted;
 //   3. Sidecar::start()       loads the identity and binds the ports inside the sandbox;
 //   4. drop_privileges()      setgroups/setgid/setuid, after the ports are bound (glibc applies
@@ -38,6 +38,9 @@ struct Plan {
 // What the configured identity source, trust files and name resolution need to read at run
 // time. Throws std::runtime_error when run_as_user names no user of this system.
 Plan make_plan(const config::Config& config);
+// Whether make_plan() grants reading the process's own /proc/PID: only in sanitizer builds,
+// whose runtime needs it; known at compile time.
+bool plan_includes_own_proc();
 
 struct Status {
   bool no_new_privs = false;

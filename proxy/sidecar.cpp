@@ -33,11 +33,15 @@ tcp::endpoint resolve_listen(const config::HostPort& hp) {
 // Binds once without SO_REUSEPORT: a port held by anyone else (a stale sidecar, another test)
 // fails here with EADDRINUSE instead of silently sharing traffic with it. Returns the bound
 // endpoint, which resolves port 0 to a concrete port for every worker's acceptor.
+// SO_REUSEADDR lets the bind through connections of an earlier run still in TIME-WAIT on the
+// port (a restart right after serving would otherwise fail for up to 60 s, a crash loop in a
+// pod); on Linux it never lets a bind through a socket that is listening.
 tcp::endpoint probe_bind(const std::string& name, const tcp::endpoint& endpoint) {
   net::io_context io;
   tcp::acceptor probe(io);
   error_code ec;
   probe.open(endpoint.protocol(), ec);
+  if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) probe.bind(endpoint, ec);
   if (ec) {
     throw std::system_error(ec, "listener " + name + " on " + endpoint.address().to_string() + ":" +
@@ -74,8 +78,8 @@ void Sidecar::start() {
   ::signal(SIGPIPE, SIG_IGN);
   metrics_->init_reloads(source_->name());
   triggers_ = std::make_unique<ReloadTriggers>(
-      control_, config_, source_->watched_files(),
-      ReloadActions{.reload = [this] { return reload_on_control(); },
+      loader_, config_, source_->watched_files(),
+      ReloadActions{.reload = [this] { return reload_on_loader(); },
                     .current = [this] { return store_->current(); }});
   const certs::ReloadResult first = triggers_->reload_now("start-up");  // logs the identity
   if (!first.ok) throw std::runtime_error("identity: " + first.reason);
@@ -84,10 +88,14 @@ void Sidecar::start() {
   if (options_.admin) start_admin();
   control_work_ = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(
       control_.get_executor());
+  loader_work_ = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(
+      loader_.get_executor());
   if (options_.handle_signals) watch_signals();
   triggers_->start();
   for (auto& w : workers_) w->start();
+  threads_running_ = true;
   control_thread_ = std::thread([this] { control_.run(); });
+  loader_thread_ = std::thread([this] { loader_.run(); });
   started_ = true;
 }
 
@@ -105,15 +113,19 @@ void Sidecar::bind_listeners() {
   };
   for (const auto& l : config_.inbound) refuse_http(l.name, l.protocol);
   for (const auto& l : config_.outbound) refuse_http(l.name, l.protocol);
+  resolver_ = std::make_unique<ForwardResolver>(
+      options_.lookup ? options_.lookup : ForwardResolver::Lookup(ForwardResolver::system_lookup),
+      options_.dns_refresh);
   std::size_t index = 0;
   for (const auto& l : config_.inbound) {
     specs_.push_back({index++, metrics::Direction::inbound, l.name,
-                      probe_bind(l.name, resolve_listen(l.listen)), l.forward, "", l.allow, l.protocol});
+                      probe_bind(l.name, resolve_listen(l.listen)), l.forward, "", l.allow, l.protocol,
+                      resolver_->watch(l.forward)});
   }
   for (const auto& l : config_.outbound) {
     specs_.push_back({index++, metrics::Direction::outbound, l.name,
                       probe_bind(l.name, resolve_listen(l.listen)), l.forward, l.server_name,
-                      l.expect, l.protocol});
+                      l.expect, l.protocol, resolver_->watch(l.forward)});
     specs_.back().verify_server_name = l.verify_server_name && !l.server_name.empty();
   }
   for (unsigned i = 0; i < worker_count_; ++i) {
@@ -134,8 +146,9 @@ void Sidecar::start_admin() {
   handlers.metrics = [this] { return metrics_->serialize(); };
   handlers.ready = [this](std::string& why) { return ready(why); };
   handlers.certs = [this] { return describe_certs(); };
-  admin_ = std::make_unique<metrics::AdminServer>(control_, config_.admin.listen.host,
-                                                  config_.admin.listen.port, std::move(handlers));
+  admin_ = std::make_unique<metrics::AdminServer>(
+      control_, config_.admin.listen.host, config_.admin.listen.port, std::move(handlers),
+      metrics::AdminLimits{config_.admin.idle_timeout, config_.admin.max_connections});
   admin_->start();
   log::info("admin on " + config_.admin.listen.host + ":" + std::to_string(admin_->port()) +
             " (/metrics /healthz /ready /certs)");
@@ -147,7 +160,7 @@ void Sidecar::watch_signals() {
     if (ec) return;
     if (signo == SIGHUP) {
       log::info("SIGHUP: reloading certificates and trust");
-      triggers_->reload_now("SIGHUP");
+      net::post(loader_, [this] { triggers_->reload_now("SIGHUP"); });
       return watch_signals();
     }
     log::info(std::string(signo == SIGTERM ? "SIGTERM" : "SIGINT") +
@@ -157,19 +170,30 @@ void Sidecar::watch_signals() {
   });
 }
 
-certs::ReloadResult Sidecar::reload_on_control() {
+// On the loader thread (or in start() before any thread runs). The store publishes new contexts
+// to the workers itself; what the control thread shows (/certs, metrics) is posted to it.
+certs::ReloadResult Sidecar::reload_on_loader() {
   const certs::ReloadResult r = store_->reload(*source_);
-  record_reload(r);
+  {
+    std::lock_guard lock(mutex_);
+    last_reload_ = r;
+    last_reload_attempt_ = store_->last_attempt();
+  }
+  if (!threads_running_) {
+    record_reload(r, store_->current());  // start-up: no control thread yet
+  } else {
+    net::post(control_, [this, r, c = store_->current()] { record_reload(r, c); });
+  }
   return r;
 }
 
-void Sidecar::record_reload(const certs::ReloadResult& result) {
+void Sidecar::record_reload(const certs::ReloadResult& result,
+                            const std::shared_ptr<const certs::TlsContexts>& c) {
   metrics_->certificate_reload(source_->name(), result.ok, now_seconds());
   if (!result.ok) {
     log::error("certificate reload failed, the previous identity keeps serving: " + result.reason);
     return;
   }
-  const auto c = store_->current();
   metrics_->set_certificate_expiry("identity", double(c->not_after));
   metrics_->set_certificate_expiry("trust", double(c->trust_not_after));
   metrics_->clear_crl_next_updates();
@@ -181,7 +205,11 @@ void Sidecar::record_reload(const certs::ReloadResult& result) {
 certs::ReloadResult Sidecar::reload() {
   std::promise<certs::ReloadResult> done;
   auto result = done.get_future();
-  net::post(control_, [this, &done] { done.set_value(triggers_->reload_now("reload requested")); });
+  net::post(loader_, [this, &done] {
+    const certs::ReloadResult r = triggers_->reload_now("reload requested");
+    // Answered from the control thread, after the result was recorded there (metrics, log).
+    net::post(control_, [&done, r] { done.set_value(r); });
+  });
   return result.get();
 }
 
@@ -221,10 +249,16 @@ void Sidecar::request_stop() {
   net::post(control_, [this] {
     if (admin_) admin_->stop();
     if (signals_) signals_->cancel();
-    if (triggers_) triggers_->stop();
     if (drain_timer_) drain_timer_->cancel();
     control_work_.reset();
     control_.stop();
+  });
+  // A reload under way finishes first; a read that hangs for good (a dead mount) holds stop()
+  // in join() below, but no longer the probes, the drain or the signals before it.
+  net::post(loader_, [this] {
+    if (triggers_) triggers_->stop();
+    loader_work_.reset();
+    loader_.stop();
   });
   std::lock_guard lock(mutex_);
   stopped_ = true;
@@ -241,6 +275,7 @@ void Sidecar::stop() {
   request_stop();
   for (auto& w : workers_) w->join();
   if (control_thread_.joinable()) control_thread_.join();
+  if (loader_thread_.joinable()) loader_thread_.join();
   started_ = false;
 }
 
@@ -266,7 +301,9 @@ bool Sidecar::ready(std::string& why) const {
 }
 
 std::string Sidecar::describe_certs() const {
-  return certs::describe_json(store_->current().get(), store_->last_result(), store_->last_attempt());
+  const auto c = contexts();
+  std::lock_guard lock(mutex_);
+  return certs::describe_json(c.get(), last_reload_, last_reload_attempt_);
 }
 
 }  // namespace mtls::proxy

@@ -1,6 +1,8 @@
 #pragma once
-// One running mtls-sidecar: workers (data path), a control thread (signals, admin server,
-// certificate reloads) and the wiring between them (DESIGN.md §1, §3). Used by `run`, by the
+// One running mtls-sidecar: workers (data path), a control thread (signals, admin server, drain),
+// a loader thread (certificate reloads: file reads, hashing, key work, which may block on a hung
+// mount or a FIFO, so /healthz, /ready, /metrics and signals never wait for them) and the wiring
+// between them (DESIGN.md §1, §3). Used by `run`, by the
 // in-process demo and by the integration tests, so all three exercise the same code.
 //
 // Thread-safety: start()/stop()/wait() from one owning thread; reload(), request_stop() and the
@@ -23,6 +25,7 @@
 #include "config/config.hpp"
 #include "metrics/admin_server.hpp"
 #include "metrics/metrics.hpp"
+#include "proxy/forward_resolver.hpp"
 #include "proxy/listener_spec.hpp"
 #include "proxy/reload_triggers.hpp"
 #include "proxy/worker.hpp"
@@ -32,6 +35,10 @@ namespace mtls::proxy {
 struct SidecarOptions {
   bool handle_signals = false;  // SIGTERM/SIGINT stop, SIGHUP reloads (the `run` command)
   bool admin = true;            // tests may run many sidecars without admin ports
+  // How `forward` host names are looked up (in the background, ForwardResolver); empty: the
+  // system resolver. Tests give a slow or failing one.
+  ForwardResolver::Lookup lookup;
+  std::chrono::milliseconds dns_refresh = ForwardResolver::kRefresh;
 };
 
 class Sidecar {
@@ -52,7 +59,7 @@ class Sidecar {
   void request_stop();  // stop accepting, close connections, end wait()
   void stop();          // request_stop() + join every thread
 
-  // Reload identity and trust now, on the control thread; returns its result.
+  // Reload identity and trust now, on the loader thread; waits for and returns its result.
   certs::ReloadResult reload();
 
   std::uint16_t port(std::string_view listener) const;  // bound port (listen port 0 = ephemeral)
@@ -66,8 +73,9 @@ class Sidecar {
   void start_admin();
   void watch_signals();
   void wait_for_connections_to_end();  // control thread, during drain
-  certs::ReloadResult reload_on_control();  // what every ReloadTriggers reload runs
-  void record_reload(const certs::ReloadResult& result);
+  certs::ReloadResult reload_on_loader();  // what every ReloadTriggers reload runs
+  void record_reload(const certs::ReloadResult& result,
+                     const std::shared_ptr<const certs::TlsContexts>& current);
   std::string describe_certs() const;
 
   config::Config config_;
@@ -75,26 +83,35 @@ class Sidecar {
   unsigned worker_count_;
   std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<certs::CertificateSource> source_;
-  std::unique_ptr<certs::TlsContextStore> store_;
+  std::unique_ptr<certs::TlsContextStore> store_;  // loader thread only, once started
+  std::unique_ptr<ForwardResolver> resolver_;  // `forward` names, looked up in the background
   std::vector<ListenerSpec> specs_;
   std::vector<std::unique_ptr<Worker>> workers_;
 
   net::io_context control_{1};
+  net::io_context loader_{1};  // reloads and their triggers; results are posted to control_
   std::unique_ptr<metrics::AdminServer> admin_;
   std::optional<net::signal_set> signals_;  // control thread only
   std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> control_work_;
-  std::unique_ptr<ReloadTriggers> triggers_;  // control thread; after control_: destroyed first
+  std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> loader_work_;
+  std::unique_ptr<ReloadTriggers> triggers_;  // loader thread; after loader_: destroyed first
   std::thread control_thread_;
+  std::thread loader_thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> draining_{false};
   std::optional<net::steady_timer> drain_timer_;  // control thread only
   std::chrono::steady_clock::time_point drain_deadline_;
   std::atomic<bool> started_{false};
+  bool threads_running_ = false;  // set before the threads start; read by the loader thread
 
-  mutable std::mutex mutex_;  // guards stopped_ for wait(); contexts_ for readers off-thread
+  // Guards stopped_ for wait(); contexts_ and the last reload's outcome for readers off the
+  // loader thread (/certs on the control thread).
+  mutable std::mutex mutex_;
   std::condition_variable stopped_cv_;
   bool stopped_ = false;
   std::shared_ptr<const certs::TlsContexts> contexts_;
+  certs::ReloadResult last_reload_;
+  std::time_t last_reload_attempt_ = 0;
 };
 
 }  // namespace mtls::proxy

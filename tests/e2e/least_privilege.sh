@@ -4,8 +4,8 @@
 # to that user with no capabilities and no_new_privs set; a certificate rotated inside its
 # directory (Kubernetes ..data swap) still reloads; a rotation that points outside the
 # directories the sandbox allows fails to reload with "Permission denied" (Landlock binds the
-# control thread that reloads, not only the main thread) and the old identity keeps serving;
-# an unknown user fails start-up. Prints SCORE lines; loopback only. ~10 s.
+# loader thread that reloads, not only the main thread) and the old identity keeps serving;
+# key_passphrase_env is gone from /proc/PID/environ; an unknown user fails start-up. Prints SCORE lines; loopback only. ~10 s.
 set -euo pipefail
 BIN=$(readlink -f "${1:?usage: least_privilege.sh PATH/TO/mtls-sidecar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +33,7 @@ ln -s ..data/tls.crt id/tls.crt && ln -s ..data/tls.key id/tls.key
 cat >in.yaml <<Y
 admin: { listen: 127.0.0.1:$AIN }
 workers: 2
-identity: { source: file, file: { cert: id/tls.crt, key: id/tls.key } }
+identity: { source: file, file: { cert: id/tls.crt, key: id/tls.key, key_passphrase_env: MTLS_E2E_PASS } }
 trust: { ca_bundle: trust/ca.crt }
 inbound:
   - { name: in, listen: 127.0.0.1:$IN, forward: 127.0.0.1:$BE_E, allow: { spiffe_ids: ["spiffe://test.local/ns/default/sa/frontend"] } }
@@ -49,12 +49,18 @@ wait_reload() {  # wait_reload RESULT BEFORE: until more than BEFORE reloads wit
 hup_and_wait() { local before; before=$(reloads "$1"); kill -HUP "$PID"; wait_reload "$1" "$before"; }
 
 python3 "$TOOL" backend "$BE_H" "$BE_E" >backend.log 2>&1 & PIDS+=($!)
-"$BIN" run --config in.yaml >in.log 2>&1 & PID=$!; PIDS+=($PID)
+PASS_MARK=lp-pass-marker-$$  # the key is not encrypted: the passphrase is read and ignored
+MTLS_E2E_PASS=$PASS_MARK "$BIN" run --config in.yaml >in.log 2>&1 & PID=$!; PIDS+=($PID)
 up "$BE_E" && up "$IN" && up "$AIN" || fail "processes did not start"
 for _ in $(seq 50); do grep -q '"ready"\|ready$' in.log && break; sleep 0.05; done
 good || fail "a good client through the sandboxed sidecar"
 grep -o 'landlock[^"]*' in.log | head -n 1 | cut -c1-160
 LANDLOCK=0; grep -q 'landlock ABI' in.log && LANDLOCK=1
+
+# key_passphrase_env is taken out of the environment, /proc/PID/environ included.
+ENV_LEAK=$(tr '\0' '\n' </proc/"$PID"/environ | grep -c "$PASS_MARK" || true)
+score least_privilege_passphrase_env "$ENV_LEAK" "$([ "$ENV_LEAK" = 0 ] && echo pass || echo fail)" \
+  "the key_passphrase_env value no longer appears in /proc/PID/environ once running"
 
 # Every thread: user, capabilities, no_new_privs.
 WANT_UID=$(id -u); [ "$AS_ROOT" = 1 ] && WANT_UID=$(id -u nobody)
@@ -86,7 +92,7 @@ if [ "$LANDLOCK" = 1 ]; then
   swap ..v2
   good || DENIED=fail
   score least_privilege_landlock_outside_read "$([ "$DENIED" = pass ] && echo 1 || echo 0)" "$DENIED" \
-    "a reload (control thread) reading a certificate outside the allowed dirs fails with EACCES; the old identity keeps serving"
+    "a reload (loader thread) reading a certificate outside the allowed dirs fails with EACCES; the old identity keeps serving"
 else
   SKIPPED="$SKIPPED landlock ($(grep -o 'landlock: [^"]*' in.log | head -n 1))"
 fi

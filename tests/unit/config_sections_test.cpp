@@ -99,6 +99,30 @@ TEST(ConfigSections, ValidatesTheAdminAddress) {
             "like 127.0.0.1:8080 or \"[::1]:8080\"");
 }
 
+// `run` binds admin.listen as an IP literal; a name used to pass check-config and then stop
+// `run` with "Invalid argument". Envoy too requires IP addresses for listeners.
+TEST(ConfigSections, RejectsAHostNameAsAdminAddress) {
+  EXPECT_EQ(load_error("admin:\n  listen: localhost:9901\n" + kRest),
+            "sidecar.yaml:2:3: admin.listen: host \"localhost\" is not an IP address; the admin "
+            "server binds an IP literal, like 127.0.0.1:9901 or \"[::1]:9901\"");
+  EXPECT_EQ(load("admin: { listen: 0.0.0.0:9901 }").admin.listen,
+            (config::HostPort{"0.0.0.0", 9901}));
+}
+
+TEST(ConfigSections, ReadsAdminLimits) {
+  const config::Config defaults = load("");
+  EXPECT_EQ(defaults.admin.idle_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(defaults.admin.max_connections, 32u);
+  const config::Config c = load("admin: { idle_timeout: 250ms, max_connections: 4 }");
+  EXPECT_EQ(c.admin.idle_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(c.admin.max_connections, 4u);
+  EXPECT_EQ(load_error("admin: { idle_timeout: 0s }\n" + kRest),
+            "sidecar.yaml:1:10: admin.idle_timeout: must be greater than 0");
+  EXPECT_EQ(load_error("admin: { max_connections: 0 }\n" + kRest),
+            "sidecar.yaml:1:10: admin.max_connections: expected an integer from 1 to 10000, "
+            "got \"0\"");
+}
+
 TEST(ConfigSections, BoundsMaxPeerLabels) {
   EXPECT_EQ(load("metrics: { max_peer_labels: 0 }").metrics.max_peer_labels, 0u);
   EXPECT_EQ(load_error("metrics: { max_peer_labels: 1e3 }\n" + kRest),

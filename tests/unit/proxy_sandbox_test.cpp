@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 
+#include "certs/pem.hpp"
 #include "proxy/sandbox.hpp"
 
 namespace mtls::proxy {
@@ -128,9 +129,14 @@ TEST(Sandbox, PlansTheIdentityAndTrustDirectoriesAndTheResolverFiles) {
   c.identity.file.key = "/etc/mtls/tls.key";
   c.trust.ca_bundle = "/etc/mtls-trust/ca.crt";
   const sandbox::Plan plan = sandbox::make_plan(c);
-  // Its own /proc entry too (LeakSanitizer reads /proc/PID/task at exit); no other process's.
-  const std::string own_proc = "/proc/" + std::to_string(::getpid());
-  EXPECT_EQ(plan.read_dirs, (std::vector<std::string>{"/etc/mtls", "/etc/mtls-trust", own_proc}));
+  // Its own /proc entry only in sanitizer builds (LeakSanitizer reads /proc/PID/task at exit).
+  std::vector<std::string> own_proc;
+  if (sandbox::plan_includes_own_proc()) own_proc = {"/proc/" + std::to_string(::getpid())};
+  auto with_proc = [&](std::vector<std::string> dirs) {
+    dirs.insert(dirs.end(), own_proc.begin(), own_proc.end());
+    return dirs;
+  };
+  EXPECT_EQ(plan.read_dirs, with_proc({"/etc/mtls", "/etc/mtls-trust"}));
   EXPECT_NE(std::find(plan.read_files.begin(), plan.read_files.end(), "/etc/hosts"),
             plan.read_files.end());
   EXPECT_TRUE(plan.user.empty());
@@ -138,8 +144,39 @@ TEST(Sandbox, PlansTheIdentityAndTrustDirectoriesAndTheResolverFiles) {
   c.identity.source = config::IdentitySource::local_ca;
   c.identity.local_ca.dir = "/var/lib/mtls/ca";
   c.trust.ca_bundle = "";
-  EXPECT_EQ(sandbox::make_plan(c).read_dirs,
-            (std::vector<std::string>{"/var/lib/mtls/ca", own_proc}));
+  EXPECT_EQ(sandbox::make_plan(c).read_dirs, with_proc({"/var/lib/mtls/ca"}));
+}
+
+// /proc/PID/environ holds the environment as the process started (key_passphrase_env's value):
+// closed in release builds; sanitizer builds need their own /proc entry and keep it.
+TEST(Sandbox, ClosesTheProcessOwnProcEntryOutsideSanitizerBuilds) {
+  const int rc = in_child([] {
+    config::Config c;
+    c.identity.file.cert = "/etc/mtls/tls.crt";
+    if (!sandbox::restrict_filesystem(sandbox::make_plan(c)).landlock_enforced) return kSkip;
+    const bool expected = sandbox::plan_includes_own_proc();
+    int failures = 0;
+    failures += can_open("/proc/self/environ", O_RDONLY) != expected;
+    failures += can_open("/proc/" + std::to_string(::getpid()) + "/status", O_RDONLY) != expected;
+    failures += can_open("/proc/1/status", O_RDONLY);  // never another process's
+    return failures;
+  });
+  if (rc == kSkip) GTEST_SKIP() << "this kernel has no Landlock";
+  EXPECT_EQ(rc, 0) << "checks that failed inside the sandbox";
+}
+
+// `run` takes the passphrase out of the environment before any thread starts; reloads still
+// find it.
+TEST(Sandbox, TakesThePassphraseOutOfTheEnvironmentAndKeepsItForReloads) {
+  ::setenv("MTLS_SANDBOX_TEST_PASS", "s3cret-pass", 1);
+  char* value = std::getenv("MTLS_SANDBOX_TEST_PASS");
+  certs::take_passphrase_env("MTLS_SANDBOX_TEST_PASS");
+  EXPECT_EQ(std::getenv("MTLS_SANDBOX_TEST_PASS"), nullptr);
+  EXPECT_EQ(value[0], '\0') << "the bytes in the environment block were not wiped";
+  EXPECT_EQ(certs::read_passphrase("", "MTLS_SANDBOX_TEST_PASS"), "s3cret-pass");
+  EXPECT_EQ(certs::read_passphrase("", "MTLS_SANDBOX_TEST_PASS"), "s3cret-pass");  // every reload
+  certs::take_passphrase_env("MTLS_SANDBOX_TEST_UNSET");  // an unset variable: nothing to take
+  EXPECT_THROW(certs::read_passphrase("", "MTLS_SANDBOX_TEST_UNSET"), std::runtime_error);
 }
 
 TEST(Sandbox, RefusesAnUnknownUserAndTakesABareUidAsItsOwnGroup) {
