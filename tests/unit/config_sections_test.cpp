@@ -96,7 +96,7 @@ TEST(ConfigSections, BoundsResumptionWithSessionMaxAge) {
   EXPECT_EQ(load("tls: { session_max_age: 250ms }").tls.session_max_age,
             std::chrono::milliseconds(250));
   EXPECT_EQ(load_error("tls: { session_max_age: 0 }\n" + kRest),
-            "sidecar.yaml:1:25: tls.session_max_age: must be greater than 0");
+            "sidecar.yaml:1:8: tls.session_max_age: must be greater than 0");
   EXPECT_EQ(load_error("tls: { session_max_ag: 1h }\n" + kRest),
             "sidecar.yaml:1:8: tls.session_max_ag: unknown key; did you mean session_max_age?");
   EXPECT_EQ(load_error("limits: { max_connection_ag: 1h }\n" + kRest),
@@ -111,7 +111,7 @@ TEST(ConfigSections, MaxConnectionAgeIsOffByDefault) {
   EXPECT_EQ(load("limits: { max_connection_age: 0 }").limits.max_connection_age,
             config::Duration::zero());
   EXPECT_EQ(load_error("limits: { max_connection_age: 5 }\n" + kRest),
-            "sidecar.yaml:1:31: limits.max_connection_age: missing unit in \"5\"; expected a "
+            "sidecar.yaml:1:11: limits.max_connection_age: missing unit in \"5\"; expected a "
             "duration like 10s, 5m, 24h");
 }
 
