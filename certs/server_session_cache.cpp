@@ -124,8 +124,9 @@ SSL_SESSION* ServerSessionCache::on_get(SSL* ssl, const unsigned char* bytes, in
 }
 
 // A session OpenSSL wants gone: its connection failed or ended without close_notify. Only the
-// cached object itself is removed: OpenSSL also removes the private copy a resumed handshake
-// holds (TLS 1.3 retires the session a ticket resumed), and the original must stay multi-use.
+// cached object itself is removed (a connection of the full handshake that made it, or of the
+// renewed ticket); a resumed connection holds a private copy, and its unclean end does not take
+// the session away from the other connections resuming it.
 void ServerSessionCache::on_remove(SSL_CTX* ctx, SSL_SESSION* session) {
   auto* self = static_cast<ServerSessionCache*>(SSL_CTX_get_ex_data(ctx, cache_index()));
   unsigned length = 0;
