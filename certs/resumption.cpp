@@ -58,16 +58,19 @@ ResumedCheck check_resumed_peer(SSL* ssl, const std::vector<CrlInfo>& crls, bool
   if (X509_cmp_time(X509_get0_notAfter(leaf), &now) <= 0)
     return {HandshakeReason::expired, "resumed session: the peer certificate has expired"};
   if (X509_cmp_time(X509_get0_notBefore(leaf), &now) > 0)
-    return {HandshakeReason::not_yet_valid, "resumed session: the peer certificate is not yet valid"};
+    return {HandshakeReason::not_yet_valid,
+            "resumed session: the peer certificate is not yet valid"};
   if (accept_stale_crl) return {};
   // A full handshake would refuse the peer for a stale CRL (OpenSSL's CRL checks); a resumed one
   // runs none, so the CRLs of every issuer on the peer's chain are looked at here.
   if (has_stale_crl(crls, leaf, now))
-    return {HandshakeReason::crl_stale, "resumed session: the CRL of the peer's issuer is past its nextUpdate"};
+    return {HandshakeReason::crl_stale,
+            "resumed session: the CRL of the peer's issuer is past its nextUpdate"};
   if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
     for (int i = 0; i < sk_X509_num(chain); ++i) {
       if (has_stale_crl(crls, sk_X509_value(chain, i), now))
-        return {HandshakeReason::crl_stale, "resumed session: a CRL of the peer's chain is past its nextUpdate"};
+        return {HandshakeReason::crl_stale,
+                "resumed session: a CRL of the peer's chain is past its nextUpdate"};
     }
   }
   return {};

@@ -21,7 +21,9 @@ inline constexpr std::size_t kConnectFailures = 5;
 
 // The last two close established connections: older than limits.max_connection_age, or a peer
 // the new trust (chain, CRL, policy) refuses after a reload.
-enum class RefusedReason { max_connections, draining, accept_error, max_connection_age, trust_changed };
+enum class RefusedReason {
+  max_connections, draining, accept_error, max_connection_age, trust_changed,
+};
 inline constexpr std::size_t kRefusedReasons = 5;
 
 enum class TlsVersion { tls1_2, tls1_3 };

@@ -59,7 +59,8 @@ void Session::abort(const char* reason) {
 
 void Session::on_trust_changed(const certs::TlsContexts& contexts) {
   if (finished_ || verified_ssl_ == nullptr) return;  // a handshake under way uses its snapshot
-  const certs::HandshakeFailure failure = certs::recheck_peer(verified_ssl_, *verified_check_, contexts);
+  const certs::HandshakeFailure failure =
+      certs::recheck_peer(verified_ssl_, *verified_check_, contexts);
   if (failure.reason == HandshakeReason::ok) return;
   counters_.refused[metrics::index(metrics::RefusedReason::trust_changed)].add();
   finish("refused", metrics::name(failure.reason),

@@ -8,7 +8,8 @@
 
 namespace mtls::test {
 
-InboundFixture::InboundFixture(const std::function<void(config::Config&, const TestPki&)>& tweak, unsigned workers)
+InboundFixture::InboundFixture(const std::function<void(config::Config&, const TestPki&)>& tweak,
+                               unsigned workers)
     : backend(Backend::Mode::echo), server(pki.leaf("backend", kBackendId, {"backend.local"})) {
   config::Config c = base_config(pki, server, workers);
   c.inbound.push_back(inbound_listener(backend.port()));
