@@ -1,5 +1,7 @@
 #include "certs/client_session_cache.hpp"
 
+#include "certs/resumption.hpp"
+
 namespace mtls::certs {
 namespace {
 
@@ -18,12 +20,18 @@ void ClientSessionCache::prepare(SSL* ssl, const std::shared_ptr<const TlsContex
     contexts_ = contexts;
   }
   SSL_set_ex_data(ssl, cache_index(), this);
+  // Past its bound (server leaf expired, or max_age since the full handshake) a session is
+  // dropped: the next handshake is full and verifies the server again.
+  if (session_ && !may_resume(session_.get(), WallClock::now())) session_.reset();
   if (session_ && SSL_SESSION_is_resumable(session_.get())) SSL_set_session(ssl, session_.get());
 }
 
 int ClientSessionCache::on_new_session(SSL* ssl, SSL_SESSION* session) {
   auto* self = static_cast<ClientSessionCache*>(SSL_get_ex_data(ssl, cache_index()));
   if (!self || !self->contexts_ || SSL_get_SSL_CTX(ssl) != self->contexts_->client.get()) return 0;
+  // A ticket of a full handshake gets its bound; one renewed on a resumed handshake was copied
+  // from the resumed session by OpenSSL and keeps that session's bound.
+  stamp_resume_deadline(session, self->contexts_->session_max_age, WallClock::now());
   self->session_.reset(session);
   return 1;  // we own the reference now
 }

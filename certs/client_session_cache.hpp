@@ -4,7 +4,8 @@
 // opens a connection per request does not pay a full mTLS handshake each time.
 // A session is only offered while the trust it was verified under is unchanged: after a trust or
 // CRL change the next handshake is full (a resumed one would skip verifying the server again);
-// after an identity-only reload it still resumes.
+// after an identity-only reload it still resumes. Nor past min(server leaf notAfter, the full
+// handshake + tls.session_max_age) (certs/resumption.hpp), however often tickets are renewed.
 // Single-threaded: owned and used by one worker, so N workers make N full handshakes to a peer
 // before all of them resume. Sharing it would hand one SSL_SESSION to concurrent handshakes on
 // several threads, which OpenSSL's client side does not promise to be safe.

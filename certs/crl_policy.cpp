@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "certs/describe.hpp"
@@ -98,6 +99,13 @@ unsigned long crl_verify_flags(const CertificateBundle& b) {
 
 VerifyCallback verify_callback_for(bool accept_stale_crl) {
   return accept_stale_crl ? &verify_with_crls<true> : &verify_with_crls<false>;
+}
+
+bool has_stale_crl(const std::vector<CrlInfo>& crls, const X509* cert, std::time_t now) {
+  const std::string issuer = name_text(X509_get_issuer_name(cert));
+  return std::any_of(crls.begin(), crls.end(), [&](const CrlInfo& crl) {
+    return crl.next_update != 0 && crl.next_update <= now && crl.issuer == issuer;
+  });
 }
 
 std::vector<std::string> crl_warnings(const std::vector<CrlInfo>& crls, std::time_t now,

@@ -38,6 +38,10 @@ unsigned long crl_verify_flags(const CertificateBundle& bundle);
 using VerifyCallback = int (*)(int, X509_STORE_CTX*);
 VerifyCallback verify_callback_for(bool accept_stale_crl);
 
+// Whether a CRL issued by `cert`'s issuer (matched by name, as OpenSSL looks CRLs up) is past its
+// nextUpdate at `now`. A resumed handshake runs no CRL check: this is how it refuses (crl_stale).
+bool has_stale_crl(const std::vector<CrlInfo>& crls, const X509* cert, std::time_t now);
+
 // Human lines for the log: stale CRLs and anchors that have no CRL while others do.
 std::vector<std::string> crl_warnings(const std::vector<CrlInfo>& crls, std::time_t now,
                                       bool accept_stale_crl);

@@ -8,9 +8,9 @@ using metrics::HandshakeReason;
 
 HandshakeReason reason_for_verify_error(long e) {
   switch (e) {
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-    case X509_V_ERR_CRL_HAS_EXPIRED:
-      return e == X509_V_ERR_CERT_HAS_EXPIRED ? HandshakeReason::expired : HandshakeReason::other;
+    case X509_V_ERR_CERT_HAS_EXPIRED: return HandshakeReason::expired;
+    // Our CRL is past its nextUpdate (trust.crl_stale: refuse): the peer's certificate may be fine.
+    case X509_V_ERR_CRL_HAS_EXPIRED: return HandshakeReason::crl_stale;
     case X509_V_ERR_CERT_NOT_YET_VALID: return HandshakeReason::not_yet_valid;
     case X509_V_ERR_CERT_REVOKED: return HandshakeReason::revoked;
     // The server is not the name we dialled (outbound verify_server_name): an identity refusal.

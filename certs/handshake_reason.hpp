@@ -21,7 +21,7 @@ struct HandshakeFailure {
 HandshakeFailure classify_handshake_failure(SSL* ssl, unsigned long openssl_error,
                                             const PeerCheck& check, bool peer_closed);
 
-// X509_V_ERR_* -> reason (expired, not_yet_valid, revoked, unknown_ca, bad_certificate).
+// X509_V_ERR_* -> reason (expired, not_yet_valid, revoked, crl_stale, unknown_ca, bad_certificate).
 metrics::HandshakeReason reason_for_verify_error(long verify_error);
 
 }  // namespace mtls::certs

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "certs/resumption.hpp"
+
 namespace mtls::certs {
 namespace {
 
@@ -29,6 +31,8 @@ void ServerSessionCache::install(SSL_CTX* ctx) {
   // allows either); TLS 1.2: plain session-ID resumption.
   SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL);
+  const auto seconds = std::chrono::ceil<std::chrono::seconds>(max_age_).count();
+  SSL_CTX_set_timeout(ctx, long(std::max<decltype(seconds)>(seconds, 1)));
   SSL_CTX_sess_set_new_cb(ctx, &ServerSessionCache::on_new);
   SSL_CTX_sess_set_get_cb(ctx, &ServerSessionCache::on_get);
   SSL_CTX_sess_set_remove_cb(ctx, &ServerSessionCache::on_remove);
@@ -70,12 +74,19 @@ int ServerSessionCache::on_new(SSL* ssl, SSL_SESSION* session) {
   unsigned length = 0;
   const unsigned char* bytes = SSL_SESSION_get_id(session, &length);
   if (self == nullptr || length == 0 || self->capacity_ == 0) return 0;
-  const std::time_t now = std::time(nullptr);
+  const auto wall = WallClock::now();
+  const std::time_t now = WallClock::to_time_t(wall);
   const Id id = id_of(bytes, length);
+  // A full handshake's session gets its bound here, before any other thread can see it; a ticket
+  // renewed on a resumed handshake already carries the bound of the session it was copied from.
+  stamp_resume_deadline(session, self->max_age_, wall);
+  // Rounded up: eviction only frees memory, on_get refuses a session past its bound to the ms.
+  const std::time_t bound = std::chrono::ceil<std::chrono::seconds>(
+                                resume_deadline(session).time_since_epoch()).count();
   try {
     std::lock_guard lock(self->mutex_);
     if (self->by_id_.contains(id)) return 0;  // 2^256 IDs: only a re-announced session
-    self->by_age_.push_back({id, session, now + SSL_SESSION_get_timeout(session)});
+    self->by_age_.push_back({id, session, std::min(now + SSL_SESSION_get_timeout(session), bound)});
     self->by_id_.emplace(id, std::prev(self->by_age_.end()));
     self->evict(now);
     return 1;
@@ -86,20 +97,36 @@ int ServerSessionCache::on_new(SSL* ssl, SSL_SESSION* session) {
 
 SSL_SESSION* ServerSessionCache::on_get(SSL* ssl, const unsigned char* bytes, int length,
                                         int* copy) {
-  *copy = 0;  // the reference is taken under the lock: another thread may evict it right after
+  *copy = 0;  // we return a reference of our own: the private copy below
   auto* self = static_cast<ServerSessionCache*>(
       SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), cache_index()));
   if (self == nullptr || length <= 0) return nullptr;
   const Id id = id_of(bytes, unsigned(length));
-  std::lock_guard lock(self->mutex_);
-  const auto it = self->by_id_.find(id);
-  if (it == self->by_id_.end()) return nullptr;
-  SSL_SESSION* session = it->second->session;
-  SSL_SESSION_up_ref(session);
-  return session;  // OpenSSL checks session_id_context and expiry itself
+  SSL_SESSION* cached = nullptr;
+  {
+    std::lock_guard lock(self->mutex_);
+    const auto it = self->by_id_.find(id);
+    if (it == self->by_id_.end()) return nullptr;
+    // Past its bound (leaf expired, or max_age since the full handshake): forget it, so the
+    // client falls back to a full handshake, which verifies its certificate again.
+    if (!may_resume(it->second->session, WallClock::now())) {
+      self->erase(it->second);
+      return nullptr;
+    }
+    cached = it->second->session;
+    SSL_SESSION_up_ref(cached);  // another thread may evict it once the lock is released
+  }
+  // OpenSSL writes into the session it resumes, and other workers may be resuming the same one:
+  // each handshake gets its own copy (ex_data, so the bound, included).
+  SSL_SESSION* copy_of = SSL_SESSION_dup(cached);
+  SSL_SESSION_free(cached);
+  return copy_of;  // nullptr (out of memory): a full handshake. OpenSSL checks sid_ctx and expiry.
 }
 
-// A session OpenSSL wants gone: its connection failed or ended without close_notify.
+// A session OpenSSL wants gone: its connection failed or ended without close_notify. Only the
+// cached object itself is removed (a connection of the full handshake that made it, or of the
+// renewed ticket); a resumed connection holds a private copy, and its unclean end does not take
+// the session away from the other connections resuming it.
 void ServerSessionCache::on_remove(SSL_CTX* ctx, SSL_SESSION* session) {
   auto* self = static_cast<ServerSessionCache*>(SSL_CTX_get_ex_data(ctx, cache_index()));
   unsigned length = 0;

@@ -14,13 +14,18 @@
 // by the store and installed as the external cache (SSL_CTX_sess_set_new_cb / get_cb / remove_cb)
 // of each server context. Workers call it during handshakes, so one mutex guards it: it is held
 // for a hash lookup or insert, once or twice per handshake, never for I/O or crypto.
-// Sessions are multi-use until they expire (OpenSSL's session timeout) or are evicted, oldest
-// first, beyond `capacity`: an outbound sidecar offers its newest ticket to every connection it
-// opens, so single-use tickets would turn concurrent connections into full handshakes.
+// Sessions are multi-use until they expire or are evicted, oldest first, beyond `capacity`: an
+// outbound sidecar offers its newest ticket to every connection it opens, so single-use tickets
+// would turn concurrent connections into full handshakes. A session expires at its resumption
+// bound (certs/resumption.hpp: min(client leaf notAfter, full handshake + max_age)), which a
+// ticket renewed on a resumed handshake inherits; past it the client gets a full handshake.
+// OpenSSL writes into the session it resumes (ticket identity, resumable flag), so each resumption
+// gets a private copy: the cached session is never written once cached.
 
 #include <openssl/ssl.h>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <ctime>
 #include <list>
@@ -38,13 +43,15 @@ class ServerSessionCache {
   // default is 20000 sessions in a fixed shared-memory block.)
   static constexpr std::size_t kDefaultCapacity = 2048;
 
-  explicit ServerSessionCache(std::size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
+  explicit ServerSessionCache(std::size_t capacity = kDefaultCapacity,
+                              std::chrono::milliseconds max_age = std::chrono::hours(1))
+      : capacity_(capacity), max_age_(max_age) {}
   ~ServerSessionCache();
   ServerSessionCache(const ServerSessionCache&) = delete;
   ServerSessionCache& operator=(const ServerSessionCache&) = delete;
 
   // Makes this the session cache of a server context: stateful tickets (SSL_OP_NO_TICKET), no
-  // internal cache. `this` must outlive `ctx` (TlsContexts holds both, the cache declared first).
+  // internal cache, OpenSSL's session timeout (and the lifetime hint sent to clients) = max_age. `this` must outlive `ctx` (TlsContexts holds both, the cache declared first).
   void install(SSL_CTX* ctx);
   // Forgets every session (a trust change: none of them can resume any more).
   void clear();
@@ -62,7 +69,7 @@ class ServerSessionCache {
   struct Entry {
     Id id;
     SSL_SESSION* session;  // one reference, owned by the cache
-    std::time_t expires;
+    std::time_t expires;  // OpenSSL's timeout or the resumption bound, the earlier
   };
 
   static int on_new(SSL* ssl, SSL_SESSION* session);
@@ -75,8 +82,11 @@ class ServerSessionCache {
   void evict(std::time_t now);
 
   const std::size_t capacity_;
+  const std::chrono::milliseconds max_age_;
   mutable std::mutex mutex_;
-  std::list<Entry> by_age_;  // oldest first; all sessions share one timeout, so expiry order too
+  // Oldest first. Bounds set by a leaf's notAfter are not in this order: such a session may stay
+  // behind newer ones until it is looked up (and refused) or evicted.
+  std::list<Entry> by_age_;
   std::unordered_map<Id, std::list<Entry>::iterator, IdHash> by_id_;
 };
 

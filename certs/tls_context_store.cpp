@@ -5,7 +5,8 @@ namespace mtls::certs {
 TlsContextStore::TlsContextStore(config::TlsConfig policy, Publish publish)
     : policy_(std::move(policy)),
       publish_(std::move(publish)),
-      session_cache_(std::make_shared<ServerSessionCache>()) {}
+      session_cache_(std::make_shared<ServerSessionCache>(ServerSessionCache::kDefaultCapacity,
+                                                          policy_.session_max_age)) {}
 
 ReloadResult TlsContextStore::reload(CertificateSource& source) noexcept {
   last_attempt_ = std::time(nullptr);

@@ -173,6 +173,7 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
   out->client = make_context(b, policy, false, {}, nullptr, out->anchor_domains.get());
   out->crls = describe_crls(b);
   out->accept_stale_crl = b.accept_stale_crl;
+  out->session_max_age = policy.session_max_age;
   out->warnings = anchors_without_crl(b);
   for (std::string& w : crl_warnings(out->crls, std::time(nullptr), b.accept_stale_crl))
     out->warnings.push_back(std::move(w));

@@ -4,6 +4,7 @@
 // Immutable after make_tls_contexts() returns: workers create SSLs from it concurrently, which
 // OpenSSL allows. A connection keeps its shared_ptr, so a context outlives its SSLs.
 
+#include <chrono>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -38,6 +39,9 @@ struct TlsContexts {
   std::string trust_digest;
   std::vector<CrlInfo> crls;          // for the next-update gauge and stale-CRL warnings
   bool accept_stale_crl = false;
+  // tls.session_max_age: outbound sessions are offered only until min(server leaf notAfter, their
+  // full handshake + this) (certs/resumption.hpp); the inbound cache has its own copy.
+  std::chrono::milliseconds session_max_age{std::chrono::hours(1)};
   // Things an operator should know about what was loaded (a CRL without a root's CRL, a stale
   // CRL); logged after the reload. certs/ itself does not log.
   std::vector<std::string> warnings;

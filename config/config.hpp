@@ -86,6 +86,9 @@ struct TlsConfig {
   std::string min_version = "1.2"; // "1.2" | "1.3"
   std::string cipher_suites;       // empty: OpenSSL's TLS 1.3 defaults + AEAD-only TLS 1.2 list
   bool session_resumption = true;
+  // A session resumes only until min(peer leaf notAfter, its full handshake + this); renewing a
+  // ticket does not extend it. > 0.
+  Duration session_max_age = std::chrono::hours(1);
 };
 
 // Who may connect (inbound `allow`) or who we accept as the server (outbound `expect`).
@@ -126,6 +129,7 @@ struct Limits {
   Duration drain_delay = std::chrono::seconds(5);
   Duration drain_timeout = std::chrono::seconds(30);
   std::uint32_t max_connections = 10000;  // per listener
+  Duration max_connection_age = Duration::zero();  // 0: off; else close connections this old
 };
 
 struct MetricsConfig {

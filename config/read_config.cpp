@@ -13,7 +13,7 @@ namespace {
 
 void read_tls(const MapReader& top, TlsConfig& out) {
   const MapReader tls(top.diag(), top.get("tls"),
-                      {"min_version", "cipher_suites", "session_resumption"});
+                      {"min_version", "cipher_suites", "session_resumption", "session_max_age"});
   // TLS 1.0 and 1.1 are deprecated (RFC 8996): not even offered as a choice.
   std::string version;
   if (auto f = tls.get("min_version"); f && read_string(top.diag(), *f, version)) {
@@ -26,12 +26,13 @@ void read_tls(const MapReader& top, TlsConfig& out) {
   }
   tls.read("cipher_suites", out.cipher_suites);  // OpenSSL judges the list when building contexts
   tls.read("session_resumption", out.session_resumption);
+  tls.read("session_max_age", out.session_max_age, false);
 }
 
 void read_limits(const MapReader& top, Limits& out) {
   const MapReader limits(top.diag(), top.get("limits"),
                          {"handshake_timeout", "connect_timeout", "idle_timeout", "drain_delay",
-                          "drain_timeout", "max_connections"});
+                          "drain_timeout", "max_connections", "max_connection_age"});
   limits.read("handshake_timeout", out.handshake_timeout, false);
   limits.read("connect_timeout", out.connect_timeout, false);
   limits.read("idle_timeout", out.idle_timeout, false);
@@ -39,6 +40,7 @@ void read_limits(const MapReader& top, Limits& out) {
   limits.read("drain_timeout", out.drain_timeout, false);
   limits.read_integer("max_connections", out.max_connections, 1,
                       std::numeric_limits<std::uint32_t>::max());
+  limits.read("max_connection_age", out.max_connection_age, true);  // 0: off (the default)
 }
 
 // trust.domains: a map from trust domain to the PEM file of its roots. Its keys are names, not

@@ -62,7 +62,7 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
   pm::MetricFamily bytes{"mtls_bytes_total", "Bytes relayed, by the side they came from", T::Counter, {}};
   pm::MetricFamily connect{"mtls_upstream_connect_failures_total", "Failed upstream connects by reason", T::Counter, {}};
   pm::MetricFamily peers{"mtls_peer_connections_total", "Connections by verified peer identity (capped; the rest are \"other\")", T::Counter, {}};
-  pm::MetricFamily refused{"mtls_connections_refused_total", "Connections refused before any TLS by reason", T::Counter, {}};
+  pm::MetricFamily refused{"mtls_connections_refused_total", "Connections refused before any TLS, or closed later by policy, by reason", T::Counter, {}};
 
   const std::size_t n = listeners_.size();
   for (std::size_t l = 0; l < n; ++l) {

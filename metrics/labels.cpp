@@ -6,11 +6,12 @@ namespace mtls::metrics {
 namespace {
 constexpr std::array<std::string_view, kHandshakeReasons> kReasonNames = {
     "ok", "no_peer_cert", "unknown_ca", "expired", "not_yet_valid", "revoked", "bad_certificate",
-    "identity_denied", "protocol_version", "no_shared_cipher", "timeout", "peer_closed", "other"};
+    "identity_denied", "protocol_version", "no_shared_cipher", "timeout", "peer_closed", "crl_stale",
+    "truncated", "other"};
 constexpr std::array<std::string_view, kConnectFailures> kConnectNames = {
     "refused", "timeout", "unreachable", "dns", "limit"};
 constexpr std::array<std::string_view, kRefusedReasons> kRefusedNames = {
-    "max_connections", "draining", "accept_error"};
+    "max_connections", "draining", "accept_error", "max_connection_age", "trust_changed"};
 }  // namespace
 
 std::string_view name(Direction d) { return d == Direction::inbound ? "inbound" : "outbound"; }

@@ -11,15 +11,20 @@ enum class Direction { inbound, outbound };
 
 enum class HandshakeReason {
   ok, no_peer_cert, unknown_ca, expired, not_yet_valid, revoked, bad_certificate,
-  identity_denied, protocol_version, no_shared_cipher, timeout, peer_closed, other,
+  identity_denied, protocol_version, no_shared_cipher, timeout, peer_closed, crl_stale, truncated,
+  other,
 };
-inline constexpr std::size_t kHandshakeReasons = 13;
+inline constexpr std::size_t kHandshakeReasons = 15;
 
 enum class ConnectFailure { refused, timeout, unreachable, dns, limit };
 inline constexpr std::size_t kConnectFailures = 5;
 
-enum class RefusedReason { max_connections, draining, accept_error };
-inline constexpr std::size_t kRefusedReasons = 3;
+// The last two close established connections: older than limits.max_connection_age, or a peer
+// the new trust (chain, CRL, policy) refuses after a reload.
+enum class RefusedReason {
+  max_connections, draining, accept_error, max_connection_age, trust_changed,
+};
+inline constexpr std::size_t kRefusedReasons = 5;
 
 enum class TlsVersion { tls1_2, tls1_3 };
 inline constexpr std::size_t kTlsVersions = 2;

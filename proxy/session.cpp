@@ -1,6 +1,7 @@
 #include "proxy/session.hpp"
 
-#include "certs/handshake_reason.hpp"
+#include "certs/peer_recheck.hpp"
+#include "certs/resumption.hpp"
 #include "metrics/log.hpp"
 #include "proxy/listener.hpp"
 
@@ -35,6 +36,12 @@ void Session::enter(Phase phase) {
 }
 
 void Session::on_tick(Clock::time_point now) {
+  // A connection outlives certificates and revocations; max_connection_age bounds how long.
+  const config::Duration max_age = worker_.limits().max_connection_age;
+  if (max_age > config::Duration::zero() && phase_ != Phase::done && now - started_ >= max_age) {
+    counters_.refused[metrics::index(metrics::RefusedReason::max_connection_age)].add();
+    return finish("error", "max_connection_age", "open longer than limits.max_connection_age");
+  }
   if (phase_ == Phase::relay && active_since_tick_) {
     active_since_tick_ = false;
     deadline_ = now + worker_.limits().idle_timeout;  // idle counts from the last tick with traffic
@@ -48,6 +55,23 @@ void Session::on_tick(Clock::time_point now) {
 void Session::abort(const char* reason) {
   if (finished_) return;
   finish("error", reason);
+}
+
+void Session::on_trust_changed(const certs::TlsContexts& contexts) {
+  if (finished_ || verified_ssl_ == nullptr) return;  // a handshake under way uses its snapshot
+  const certs::HandshakeFailure failure =
+      certs::recheck_peer(verified_ssl_, *verified_check_, contexts);
+  if (failure.reason == HandshakeReason::ok) return;
+  counters_.refused[metrics::index(metrics::RefusedReason::trust_changed)].add();
+  finish("refused", metrics::name(failure.reason),
+         "closed after a trust reload: " + failure.detail);
+}
+
+bool Session::refuse_after_handshake(const certs::HandshakeFailure& failure) {
+  if (failure.reason == HandshakeReason::ok) return false;
+  counters_.handshake(failure.reason);
+  finish("refused", metrics::name(failure.reason), failure.detail);
+  return true;
 }
 
 void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
@@ -72,6 +96,20 @@ void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
                                                               : HandshakeReason::identity_denied);
       return finish("refused", verdict.reason, verdict.detail);
     }
+    if (SSL_session_reused(tls.ssl())) {
+      // No chain was verified: the leaf's validity and the CRLs' freshness are checked here.
+      const certs::ResumedCheck resumed = certs::check_resumed_peer(
+          tls.ssl(), contexts_->crls, contexts_->accept_stale_crl, std::time(nullptr));
+      if (refuse_after_handshake({resumed.reason, resumed.detail})) return;
+    }
+    // The trust changed while this handshake ran on the old snapshot: verify under the new one.
+    const auto& latest = worker_.contexts();
+    if (latest && latest->trust_digest != contexts_->trust_digest &&
+        refuse_after_handshake(certs::recheck_peer(tls.ssl(), check, *latest))) {
+      return;
+    }
+    verified_ssl_ = tls.ssl();
+    verified_check_ = &check;
     const double seconds = std::chrono::duration<double>(Clock::now() - phase_started_).count();
     counters_.handshake(HandshakeReason::ok);
     counters_.peers.count(peer_);
@@ -105,6 +143,11 @@ void Session::fail_connect(metrics::ConnectFailure reason) {
 void Session::relay_ended(const std::string& failure) {
   if (timed_out_) return finish("error", "timeout", "idle timeout");
   if (!failure.empty()) return finish("error", "reset", failure);
+  if (tls_truncated()) {
+    // Relayed as a plain FIN, but the app cannot tell a complete stream from a cut one: say so.
+    counters_.handshake(HandshakeReason::truncated);
+    return finish("error", "truncated", "the TLS peer closed without close_notify");
+  }
   finish("ok", "ok");
 }
 

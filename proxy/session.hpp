@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "certs/handshake_reason.hpp"
 #include "certs/peer_check.hpp"
 #include "metrics/worker_counters.hpp"
 #include "proxy/relay.hpp"
@@ -32,6 +33,8 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   void on_tick(Clock::time_point now) override;
   // Close at once (worker stop, drain deadline).
   void abort(const char* reason) override;
+  // After a trust reload: an established session whose peer the new trust refuses is closed.
+  void on_trust_changed(const certs::TlsContexts& contexts) override;
 
  protected:
   enum class Phase { connect, handshake, relay, done };
@@ -42,6 +45,8 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   void do_handshake(TlsStream& tls, certs::PeerCheck& check);
   virtual void on_handshake_ok() = 0;
   virtual void close_streams() = 0;
+  // The TLS side ended with a FIN but no close_notify after the handshake.
+  virtual bool tls_truncated() const = 0;
   // Ends the session: closes streams, logs one line. `reason` uses DESIGN.md's label values.
   void finish(std::string_view result, std::string_view reason, std::string_view detail = {});
   void fail_connect(metrics::ConnectFailure reason);
@@ -60,6 +65,8 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   }
   void relay_ended(const std::string& failure);  // "" = both sides ended in order
   void record_tls(SSL* ssl);
+  // Refuses a peer the given check found wanting after the handshake; false when it is fine.
+  bool refuse_after_handshake(const certs::HandshakeFailure& failure);
 
   Listener& listener_;
   Worker& worker_;
@@ -79,6 +86,9 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   Clock::time_point deadline_;
   bool active_since_tick_ = false;
   bool finished_ = false;
+  // Set once the handshake succeeded: what on_trust_changed() re-verifies.
+  SSL* verified_ssl_ = nullptr;
+  const certs::PeerCheck* verified_check_ = nullptr;
 };
 
 }  // namespace mtls::proxy

@@ -296,7 +296,15 @@ bool Sidecar::ready(std::string& why) const {
   const auto c = contexts();
   if (!c) return why = "identity not loaded", false;
   if (draining_ || stopping_) return why = "draining", false;
-  if (std::time(nullptr) > c->not_after) return why = "identity certificate expired", false;
+  const std::time_t now = std::time(nullptr);
+  if (now > c->not_after) return why = "identity certificate expired", false;
+  // With crl_stale: refuse every peer of that CA is refused: not a state to route traffic to.
+  if (!c->accept_stale_crl) {
+    for (const certs::CrlInfo& crl : c->crls) {
+      if (crl.next_update != 0 && crl.next_update <= now)
+        return why = "crl_stale: the CRL of " + crl.issuer + " is past its nextUpdate", false;
+    }
+  }
   return true;
 }
 

@@ -30,20 +30,28 @@ IoResult TlsStream::result(int ret, std::size_t bytes) {
       const int e = errno;
       ERR_clear_error();
       transport_closed_ = true;
-      if (e == 0) return {IoStatus::eof, 0};  // FIN without close_notify (common)
+      if (e == 0) {  // FIN without close_notify
+        if (established_) truncated_ = true;
+        return {IoStatus::eof, 0};
+      }
       error_ = error_code(e, boost::system::system_category());
       return {IoStatus::error, 0};
     }
     default: {
       openssl_error_ = ERR_peek_last_error();
       ERR_clear_error();
-      // OpenSSL 3 reports a FIN without close_notify as an SSL error; for a relay that is an
-      // orderly end (STYLE.md "stream_truncated"), during a handshake the caller sees error.
+      // OpenSSL 3 reports a FIN without close_notify as an SSL error. The relay passes it on as
+      // a FIN (many clients skip close_notify), but the session reports it as `truncated`: the
+      // peer's data may have been cut by whoever sent the FIN. During a handshake the caller
+      // sees error.
       if (ERR_GET_LIB(openssl_error_) == ERR_LIB_SSL &&
           ERR_GET_REASON(openssl_error_) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
         transport_closed_ = true;
         // (SSL_is_init_finished() cannot tell: OpenSSL's fatal-error path has already reset it.)
-        if (established_) return {IoStatus::eof, 0};
+        if (established_) {
+          truncated_ = true;
+          return {IoStatus::eof, 0};
+        }
       }
       error_ = net::error::make_error_code(net::error::connection_aborted);
       return {IoStatus::error, 0};

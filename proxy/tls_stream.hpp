@@ -44,6 +44,9 @@ class TlsStream {
   unsigned long openssl_error() const { return openssl_error_; }
   bool transport_closed() const { return transport_closed_; }
   const error_code& error() const { return error_; }
+  // The peer ended the connection after the handshake with a FIN but no close_notify: read_some
+  // returned eof, but what it sent may have been cut short.
+  bool truncated() const { return truncated_; }
 
  private:
   IoResult result(int ret, std::size_t bytes);
@@ -53,6 +56,7 @@ class TlsStream {
   bool closed_ = false;
   bool established_ = false;  // the handshake completed
   bool transport_closed_ = false;
+  bool truncated_ = false;
   unsigned long openssl_error_ = 0;
   error_code error_;
 };

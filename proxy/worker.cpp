@@ -13,6 +13,8 @@ namespace {
 std::chrono::milliseconds tick_period_for(const config::Limits& l) {
   auto p = std::min({std::chrono::milliseconds(1000), l.handshake_timeout / 4, l.connect_timeout / 4,
                      l.idle_timeout / 4});
+  if (l.max_connection_age > std::chrono::milliseconds::zero())
+    p = std::min(p, l.max_connection_age / 4);
   return std::max(p, std::chrono::milliseconds(10));
 }
 
@@ -57,7 +59,14 @@ void Worker::start() {
 }
 
 void Worker::post_contexts(std::shared_ptr<const certs::TlsContexts> contexts) {
-  net::post(io_, [this, c = std::move(contexts)]() mutable { contexts_ = std::move(c); });
+  net::post(io_, [this, c = std::move(contexts)]() mutable {
+    const bool trust_changed = contexts_ && c && contexts_->trust_digest != c->trust_digest;
+    contexts_ = std::move(c);
+    if (!trust_changed) return;
+    // Established connections were verified under the old trust: a peer revoked by the new CRL
+    // must not keep its connection. on_trust_changed() only closes sockets; no session dies here.
+    for (SessionLink& s : sessions_) s.on_trust_changed(*contexts_);
+  });
 }
 
 void Worker::post_close_listeners() {

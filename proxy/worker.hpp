@@ -27,6 +27,8 @@ class SessionLink : public boost::intrusive::list_base_hook<
   virtual ~SessionLink() = default;
   virtual void on_tick(std::chrono::steady_clock::time_point now) = 0;
   virtual void abort(const char* reason) = 0;  // closes sockets; never destroys synchronously
+  // The trust (anchors, CRLs) changed: re-verify the peer, close the session if now refused.
+  virtual void on_trust_changed(const certs::TlsContexts& contexts) = 0;
 };
 using SessionList = boost::intrusive::list<SessionLink, boost::intrusive::constant_time_size<false>>;
 

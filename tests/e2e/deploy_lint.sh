@@ -69,9 +69,11 @@ VALUES = {
 REASONS = {
     "mtls_handshakes_total": {"ok", "no_peer_cert", "unknown_ca", "expired", "not_yet_valid",
                               "revoked", "bad_certificate", "identity_denied", "protocol_version",
-                              "no_shared_cipher", "timeout", "peer_closed", "other"},
+                              "no_shared_cipher", "timeout", "peer_closed", "crl_stale",
+                              "truncated", "other"},
     "mtls_upstream_connect_failures_total": {"refused", "timeout", "unreachable", "dns", "limit"},
-    "mtls_connections_refused_total": {"max_connections", "draining", "accept_error"},
+    "mtls_connections_refused_total": {"max_connections", "draining", "accept_error",
+                                       "max_connection_age", "trust_changed"},
 }
 TARGET_LABELS = {"job", "instance"}   # added by Prometheus at scrape time
 ALL_LABELS = set().union(*FAMILIES.values()) | TARGET_LABELS | {"le"}

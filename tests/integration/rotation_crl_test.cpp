@@ -1,7 +1,7 @@
 // trust.crl reloads like the certificates: a client revoked by a new CRL is refused on its next
 // handshake with reason `revoked` — also when it offers a ticket from before the revocation —
 // while other clients are still accepted. A CRL past its nextUpdate refuses peers by default
-// (trust.crl_stale: refuse) and only warns with crl_stale: warn.
+// (trust.crl_stale: refuse, reason `crl_stale`, /ready 503) and only warns with crl_stale: warn.
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 
@@ -92,7 +92,11 @@ TEST(RotationCrl, AStaleCrlRefusesPeersByDefault) {
   EXPECT_NE(log.wait_for({"past its nextUpdate", "trust.crl_stale: refuse"}), "");
   const TestPki::Files client = f.pki.leaf("client", kFrontendId, {});
   EXPECT_FALSE(f.connect(client).accepted);
-  EXPECT_TRUE(eventually([&] { return f.handshakes("other") == 1; }));
+  EXPECT_TRUE(eventually([&] { return f.handshakes("crl_stale") == 1; }))
+      << f.sidecar->metrics().serialize();
+  std::string why;
+  EXPECT_FALSE(f.sidecar->ready(why)) << "peers are refused: /ready must say so";
+  EXPECT_NE(why.find("crl_stale"), std::string::npos) << why;
 }
 
 TEST(RotationCrl, AStaleCrlOnlyWarnsWithCrlStaleWarn) {
@@ -102,6 +106,8 @@ TEST(RotationCrl, AStaleCrlOnlyWarnsWithCrlStaleWarn) {
   const TestPki::Files client = f.pki.leaf("client", kFrontendId, {});
   const TlsClientResult r = f.connect(client);
   EXPECT_TRUE(r.accepted) << r.error;
+  std::string why;
+  EXPECT_TRUE(f.sidecar->ready(why)) << why;
 }
 
 TEST(RotationCrl, AStaleCrlStillRevokesWithCrlStaleWarn) {

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -54,6 +55,7 @@ certs::SslCtxPtr client_context(const TlsClientOptions& o) {
   check(SSL_CTX_use_certificate_chain_file(ctx.get(), o.cert_file.c_str()) == 1, "cert_file");
   check(SSL_CTX_use_PrivateKey_file(ctx.get(), o.key_file.c_str(), SSL_FILETYPE_PEM) == 1, "key");
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+  if (o.max_version != 0) SSL_CTX_set_max_proto_version(ctx.get(), o.max_version);
   return ctx;
 }
 
@@ -179,12 +181,53 @@ TlsClientResult tls_client(const TlsClientOptions& o) {
     } else {
       SSL_SESSION_free(session);
     }
-    if (result.accepted) SSL_shutdown(ssl.get());
+    if (result.accepted && o.close_notify) SSL_shutdown(ssl.get());
   }
   if (!result.accepted) result.error = certs::drain_openssl_errors();
   ERR_clear_error();
   ::close(fd);
   return result;
+}
+
+TlsConnection::TlsConnection(const TlsClientOptions& o)
+    : ctx_(client_context(o)), fd_(connect_loopback(o.port)) {
+  ERR_clear_error();
+  if (fd_ < 0) return;
+  ssl_.reset(SSL_new(ctx_.get()));
+  SSL_set_fd(ssl_.get(), fd_);
+  handshake_ok_ = SSL_connect(ssl_.get()) == 1;
+  ERR_clear_error();
+}
+
+TlsConnection::~TlsConnection() {
+  ssl_.reset();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool TlsConnection::echo(const std::string& data) {
+  if (!handshake_ok_ || SSL_write(ssl_.get(), data.data(), int(data.size())) != int(data.size())) {
+    ERR_clear_error();
+    return false;
+  }
+  const bool ok = read_reply(ssl_.get(), data.size()) == data;
+  ERR_clear_error();
+  return ok;
+}
+
+bool TlsConnection::closed_by_peer(std::chrono::milliseconds timeout) {
+  if (!handshake_ok_) return true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char byte;
+  for (;;) {
+    // SO_RCVTIMEO (5 s) bounds each read; an open idle connection makes it time out.
+    const int n = SSL_read(ssl_.get(), &byte, 1);
+    const int error = n > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), n);
+    ERR_clear_error();
+    if (n <= 0 && !(error == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)) &&
+        error != SSL_ERROR_WANT_READ)
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+  }
 }
 
 }  // namespace mtls::test

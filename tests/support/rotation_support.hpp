@@ -49,6 +49,8 @@ struct TlsClientOptions {
   std::string ca_file, cert_file, key_file;
   SSL_SESSION* session = nullptr;  // offered for resumption when set
   std::string send = "ping";       // the backend echoes it
+  int max_version = 0;             // TLS1_2_VERSION to force TLS 1.2; 0: the highest
+  bool close_notify = true;        // false: close the socket without close_notify (truncation)
 };
 
 struct TlsClientResult {
@@ -61,6 +63,27 @@ struct TlsClientResult {
   std::string error;
 };
 TlsClientResult tls_client(const TlsClientOptions& options);
+
+// A TLS connection held open (options.send is not used): for tests of what happens to live
+// connections. Blocking, 5 s socket timeouts.
+class TlsConnection {
+ public:
+  explicit TlsConnection(const TlsClientOptions& options);
+  ~TlsConnection();
+  TlsConnection(const TlsConnection&) = delete;
+  TlsConnection& operator=(const TlsConnection&) = delete;
+
+  bool handshake_ok() const { return handshake_ok_; }
+  bool echo(const std::string& data);  // sends, true when the backend's echo came back whole
+  // Waits up to `timeout` for the sidecar to end the connection (EOF, alert or reset).
+  bool closed_by_peer(std::chrono::milliseconds timeout);
+
+ private:
+  certs::SslCtxPtr ctx_;
+  certs::SslPtr ssl_;
+  int fd_ = -1;
+  bool handshake_ok_ = false;
+};
 
 // Polls `done` every 5 ms until it is true or `timeout` passes; returns its last value.
 template <typename Predicate>

@@ -91,6 +91,30 @@ TEST(ConfigSections, ReadsTlsSettings) {
   EXPECT_FALSE(c.tls.session_resumption);
 }
 
+TEST(ConfigSections, BoundsResumptionWithSessionMaxAge) {
+  EXPECT_EQ(load("workers: 1").tls.session_max_age, std::chrono::hours(1));
+  EXPECT_EQ(load("tls: { session_max_age: 250ms }").tls.session_max_age,
+            std::chrono::milliseconds(250));
+  EXPECT_EQ(load_error("tls: { session_max_age: 0 }\n" + kRest),
+            "sidecar.yaml:1:8: tls.session_max_age: must be greater than 0");
+  EXPECT_EQ(load_error("tls: { session_max_ag: 1h }\n" + kRest),
+            "sidecar.yaml:1:8: tls.session_max_ag: unknown key; did you mean session_max_age?");
+  EXPECT_EQ(load_error("limits: { max_connection_ag: 1h }\n" + kRest),
+            "sidecar.yaml:1:11: limits.max_connection_ag: unknown key; did you mean "
+            "max_connection_age?");
+}
+
+TEST(ConfigSections, MaxConnectionAgeIsOffByDefault) {
+  EXPECT_EQ(load("workers: 1").limits.max_connection_age, config::Duration::zero());
+  EXPECT_EQ(load("limits: { max_connection_age: 30m }").limits.max_connection_age,
+            std::chrono::minutes(30));
+  EXPECT_EQ(load("limits: { max_connection_age: 0 }").limits.max_connection_age,
+            config::Duration::zero());
+  EXPECT_EQ(load_error("limits: { max_connection_age: 5 }\n" + kRest),
+            "sidecar.yaml:1:11: limits.max_connection_age: missing unit in \"5\"; expected a "
+            "duration like 10s, 5m, 24h");
+}
+
 TEST(ConfigSections, ValidatesTheAdminAddress) {
   EXPECT_EQ(load("admin: { listen: \"[::1]:9902\" }").admin.listen,
             (config::HostPort{"::1", 9902}));
