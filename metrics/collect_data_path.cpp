@@ -18,13 +18,78 @@ pm::ClientMetric labelled(const ListenerLabels& l, std::vector<pm::ClientMetric:
   return m;
 }
 
-template <class Get>
-double sum_over_workers(const std::deque<ListenerCounters>& all, std::size_t listeners,
-                        unsigned workers, std::size_t listener, Get get) {
-  double total = 0;
-  for (unsigned w = 0; w < workers; ++w) total += double(get(all[w * listeners + listener]));
-  return total;
-}
+using Labels = std::vector<pm::ClientMetric::Label>;
+
+// One listener's counters summed over every worker, appended to families as labelled samples.
+class ListenerSums {
+ public:
+  ListenerSums(const std::deque<ListenerCounters>& all, std::size_t listeners, unsigned workers,
+               std::size_t listener, const ListenerLabels& labels)
+      : all_(all), listeners_(listeners), workers_(workers), listener_(listener), labels_(labels) {}
+
+  template <class Get>
+  double sum(Get get) const {
+    double total = 0;
+    for (unsigned w = 0; w < workers_; ++w) total += double(get(all_[w * listeners_ + listener_]));
+    return total;
+  }
+
+  void counter(pm::MetricFamily& f, double value, Labels extra = {}) const {
+    pm::ClientMetric m = labelled(labels_, std::move(extra));
+    m.counter.value = value;
+    f.metric.push_back(std::move(m));
+  }
+
+  // One series per value of an enum-indexed counter array: reason="...", version="...", from="...".
+  template <class Enum, std::size_t N>
+  void per_value(pm::MetricFamily& f, const char* label,
+                 std::array<LocalCounter, N> ListenerCounters::*array) const {
+    for (std::size_t i = 0; i < N; ++i)
+      counter(f, sum([&](const ListenerCounters& c) { return (c.*array)[i].value(); }),
+              {{label, std::string(name(static_cast<Enum>(i)))}});
+  }
+
+  // result="success" only for reason="ok".
+  void handshakes(pm::MetricFamily& f) const {
+    for (std::size_t r = 0; r < kHandshakeReasons; ++r) {
+      const auto reason = static_cast<HandshakeReason>(r);
+      counter(f, sum([r](const ListenerCounters& c) { return c.handshakes[r].value(); }),
+              {{"result", reason == HandshakeReason::ok ? "success" : "failure"},
+               {"reason", std::string(name(reason))}});
+    }
+  }
+
+  void active(pm::MetricFamily& f) const {
+    pm::ClientMetric gauge = labelled(labels_);
+    gauge.gauge.value = sum([](const ListenerCounters& c) { return c.active.value(); });
+    f.metric.push_back(std::move(gauge));
+  }
+
+  // Workers keep non-cumulative buckets; Prometheus wants them cumulative.
+  void handshake_seconds(pm::MetricFamily& f) const {
+    pm::ClientMetric hist = labelled(labels_);
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b <= kHandshakeBuckets.size(); ++b) {
+      cumulative += std::uint64_t(
+          sum([b](const ListenerCounters& c) { return c.handshake_seconds.buckets[b].value(); }));
+      const double bound = b < kHandshakeBuckets.size() ? kHandshakeBuckets[b]
+                                                        : std::numeric_limits<double>::infinity();
+      hist.histogram.bucket.push_back({cumulative, bound});
+    }
+    hist.histogram.sample_count = cumulative;
+    hist.histogram.sample_sum = sum([](const ListenerCounters& c) {
+      return c.handshake_seconds.sum.load(std::memory_order_relaxed);
+    });
+    f.metric.push_back(std::move(hist));
+  }
+
+ private:
+  const std::deque<ListenerCounters>& all_;
+  std::size_t listeners_;
+  unsigned workers_;
+  std::size_t listener_;
+  const ListenerLabels& labels_;
+};
 
 }  // namespace
 
@@ -64,56 +129,18 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
   pm::MetricFamily peers{"mtls_peer_connections_total", "Connections by verified peer identity (capped; the rest are \"other\")", T::Counter, {}};
   pm::MetricFamily refused{"mtls_connections_refused_total", "Connections refused before any TLS, or closed later by policy, by reason", T::Counter, {}};
 
-  const std::size_t n = listeners_.size();
-  for (std::size_t l = 0; l < n; ++l) {
-    const ListenerLabels& lab = listeners_[l];
-    auto sum = [&](auto get) { return sum_over_workers(counters_, n, workers_, l, get); };
-    auto add_counter = [&](pm::MetricFamily& f, double v, std::vector<pm::ClientMetric::Label> extra) {
-      pm::ClientMetric m = labelled(lab, std::move(extra));
-      m.counter.value = v;
-      f.metric.push_back(std::move(m));
-    };
-    for (std::size_t r = 0; r < kHandshakeReasons; ++r) {
-      const auto reason = static_cast<HandshakeReason>(r);
-      add_counter(handshakes, sum([r](const ListenerCounters& c) { return c.handshakes[r].value(); }),
-                  {{"result", reason == HandshakeReason::ok ? "success" : "failure"},
-                   {"reason", std::string(name(reason))}});
-    }
-    for (std::size_t v = 0; v < kTlsVersions; ++v)
-      add_counter(versions, sum([v](const ListenerCounters& c) { return c.tls_versions[v].value(); }),
-                  {{"version", std::string(name(static_cast<TlsVersion>(v)))}});
-    for (std::size_t r = 0; r < kConnectFailures; ++r)
-      add_counter(connect, sum([r](const ListenerCounters& c) { return c.connect_failures[r].value(); }),
-                  {{"reason", std::string(name(static_cast<ConnectFailure>(r)))}});
-    for (std::size_t r = 0; r < kRefusedReasons; ++r)
-      add_counter(refused, sum([r](const ListenerCounters& c) { return c.refused[r].value(); }),
-                  {{"reason", std::string(name(static_cast<RefusedReason>(r)))}});
-    for (std::size_t s = 0; s < 2; ++s)
-      add_counter(bytes, sum([s](const ListenerCounters& c) { return c.bytes[s].value(); }),
-                  {{"from", std::string(name(static_cast<Side>(s)))}});
-    add_counter(resumed, sum([](const ListenerCounters& c) { return c.resumed.value(); }), {});
-    add_counter(total, sum([](const ListenerCounters& c) { return c.connections.value(); }), {});
-
-    for (auto& [peer, value] : merge_peers(l)) add_counter(peers, value, {{"peer", peer}});
-
-    pm::ClientMetric gauge = labelled(lab);
-    gauge.gauge.value = sum([](const ListenerCounters& c) { return c.active.value(); });
-    active.metric.push_back(std::move(gauge));
-
-    pm::ClientMetric hist = labelled(lab);
-    std::uint64_t cumulative = 0;
-    for (std::size_t b = 0; b <= kHandshakeBuckets.size(); ++b) {
-      cumulative += std::uint64_t(
-          sum([b](const ListenerCounters& c) { return c.handshake_seconds.buckets[b].value(); }));
-      const double bound = b < kHandshakeBuckets.size() ? kHandshakeBuckets[b]
-                                                        : std::numeric_limits<double>::infinity();
-      hist.histogram.bucket.push_back({cumulative, bound});
-    }
-    hist.histogram.sample_count = cumulative;
-    hist.histogram.sample_sum = sum([](const ListenerCounters& c) {
-      return c.handshake_seconds.sum.load(std::memory_order_relaxed);
-    });
-    duration.metric.push_back(std::move(hist));
+  for (std::size_t l = 0; l < listeners_.size(); ++l) {
+    const ListenerSums listener(counters_, listeners_.size(), workers_, l, listeners_[l]);
+    listener.handshakes(handshakes);
+    listener.per_value<TlsVersion>(versions, "version", &ListenerCounters::tls_versions);
+    listener.per_value<ConnectFailure>(connect, "reason", &ListenerCounters::connect_failures);
+    listener.per_value<RefusedReason>(refused, "reason", &ListenerCounters::refused);
+    listener.per_value<Side>(bytes, "from", &ListenerCounters::bytes);
+    listener.counter(resumed, listener.sum([](const ListenerCounters& c) { return c.resumed.value(); }));
+    listener.counter(total, listener.sum([](const ListenerCounters& c) { return c.connections.value(); }));
+    for (auto& [peer, value] : merge_peers(l)) listener.counter(peers, value, {{"peer", peer}});
+    listener.active(active);
+    listener.handshake_seconds(duration);
   }
   return {std::move(handshakes), std::move(duration), std::move(resumed), std::move(versions),
           std::move(active),     std::move(total),    std::move(bytes),   std::move(connect),

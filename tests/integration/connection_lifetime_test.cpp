@@ -8,7 +8,7 @@
 
 #include "certs/pem.hpp"
 #include "certs/x509_fields.hpp"
-#include "tests/integration/inbound_fixture.hpp"
+#include "tests/support/inbound_fixture.hpp"
 
 namespace mtls::test {
 namespace {

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "certs/pem.hpp"
-#include "tests/integration/inbound_fixture.hpp"
+#include "tests/support/inbound_fixture.hpp"
 #include "tests/support/reliability.hpp"
 
 namespace mtls::test {

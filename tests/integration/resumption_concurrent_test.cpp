@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/integration/inbound_fixture.hpp"
+#include "tests/support/inbound_fixture.hpp"
 
 namespace mtls::test {
 namespace {

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "certs/pem.hpp"
-#include "tests/integration/rotation_support.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/sidecar_pair.hpp"
 

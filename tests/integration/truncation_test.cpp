@@ -4,7 +4,7 @@
 // first is logged `ok`.
 #include <gtest/gtest.h>
 
-#include "tests/integration/inbound_fixture.hpp"
+#include "tests/support/inbound_fixture.hpp"
 
 namespace mtls::test {
 namespace {

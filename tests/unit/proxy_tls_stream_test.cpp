@@ -102,6 +102,18 @@ TEST_F(TlsPair, CloseNotifyIsAnOrderlyEnd) {
   const auto r = read_until_settled(*client);
   EXPECT_EQ(r.status, IoStatus::eof);
   EXPECT_FALSE(client->transport_closed()) << "close_notify is TLS's own end, not the transport's";
+  EXPECT_FALSE(client->truncated());
+}
+
+// A FIN without close_notify after the handshake: passed on as an end (many clients skip
+// close_notify), but marked truncated, since whoever sent the FIN may have cut the data short.
+TEST_F(TlsPair, AFinWithoutCloseNotifyIsAnEndMarkedTruncated) {
+  ASSERT_TRUE(handshake());
+  server->socket().shutdown(tcp::socket::shutdown_send);  // FIN, no close_notify
+  const auto r = read_until_settled(*client);
+  EXPECT_EQ(r.status, IoStatus::eof);
+  EXPECT_TRUE(client->transport_closed());
+  EXPECT_TRUE(client->truncated());
 }
 
 TEST_F(TlsPair, AResetIsAnErrorWithTheErrno) {

@@ -1,4 +1,4 @@
-#include "tests/integration/inbound_fixture.hpp"
+#include "tests/support/inbound_fixture.hpp"
 
 #include <chrono>
 #include <thread>

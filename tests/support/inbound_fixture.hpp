@@ -9,7 +9,7 @@
 #include <string>
 
 #include "proxy/sidecar.hpp"
-#include "tests/integration/rotation_support.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/sidecar_pair.hpp"
 
