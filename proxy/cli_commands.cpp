@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "metrics/log.hpp"
 #include "proxy/demo.hpp"
+#include "proxy/preflight.hpp"
 #include "proxy/sandbox.hpp"
 #include "proxy/sidecar.hpp"
 #include "proxy/version.hpp"
@@ -36,6 +37,16 @@ void refuse_overwrite(const std::string& out) {
   }
 }
 
+// check-config and run check the same way; run logs the warnings, check-config prints them.
+void check_before_start(const config::Config& cfg, bool log_warnings) {
+  Preflight checked = preflight(cfg);
+  for (const config::Issue& warning : checked.warnings) {
+    if (log_warnings) log::warn(warning.to_string());
+    else std::fprintf(stderr, "%s\n", warning.to_string().c_str());
+  }
+  if (!checked.errors.empty()) throw config::Error(std::move(checked.errors));
+}
+
 }  // namespace
 
 void apply_log_level(const std::string& level) {
@@ -46,6 +57,7 @@ void apply_log_level(const std::string& level) {
 int cmd_run(const std::string& config_path) {
   config::Config cfg = config::load_file(config_path);
   log::info(std::string("mtls-sidecar ") + kVersion + " starting with " + cfg.path);
+  check_before_start(cfg, true);
   // Least privilege (proxy/sandbox.hpp): the sandbox before any thread exists, the user switch
   // once the ports are bound.
   const sandbox::Plan plan = sandbox::make_plan(cfg);
@@ -63,6 +75,7 @@ int cmd_run(const std::string& config_path) {
 
 int cmd_check_config(const std::string& config_path) {
   const config::Config cfg = config::load_file(config_path);
+  check_before_start(cfg, false);
   std::printf("%s: ok (%zu inbound, %zu outbound listeners)\n", config_path.c_str(),
               cfg.inbound.size(), cfg.outbound.size());
   return 0;

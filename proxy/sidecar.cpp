@@ -7,6 +7,7 @@
 
 #include "certs/describe.hpp"
 #include "metrics/log.hpp"
+#include "proxy/preflight.hpp"
 #include "proxy/usable_cpus.hpp"
 
 namespace mtls::proxy {
@@ -96,15 +97,7 @@ void Sidecar::bind_listeners() {
   // max_connections is per listener; SO_REUSEPORT spreads connections evenly, so each worker
   // enforces its share and no counter is shared between threads.
   const unsigned share = (limit + worker_count_ - 1) / worker_count_;
-  // HTTP mode (identity header, pooled upstream connections) is not built yet: refuse it rather
-  // than silently relaying bytes without the header an app configured for it would expect.
-  auto refuse_http = [](const std::string& name, config::Protocol p) {
-    if (p == config::Protocol::http)
-      throw std::runtime_error("listener " + name + ": protocol http is not available in this "
-                               "build yet; use protocol: tcp");
-  };
-  for (const auto& l : config_.inbound) refuse_http(l.name, l.protocol);
-  for (const auto& l : config_.outbound) refuse_http(l.name, l.protocol);
+  if (auto missing = not_built(config_); !missing.empty()) throw config::Error(std::move(missing));
   std::size_t index = 0;
   for (const auto& l : config_.inbound) {
     specs_.push_back({index++, metrics::Direction::inbound, l.name,
@@ -165,7 +158,10 @@ certs::ReloadResult Sidecar::reload_on_control() {
 void Sidecar::record_reload(const certs::ReloadResult& result) {
   metrics_->certificate_reload(source_->name(), result.ok, now_seconds());
   if (!result.ok) {
-    log::error("certificate reload failed, the previous identity keeps serving: " + result.reason);
+    log::error(store_->current()
+                   ? "certificate reload failed, the previous identity keeps serving: " +
+                         result.reason
+                   : "certificate load failed: " + result.reason);
     return;
   }
   const auto c = store_->current();
