@@ -1,5 +1,9 @@
 #include "proxy/preflight.hpp"
 
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "certs/certificate_source.hpp"
@@ -29,6 +33,46 @@ void check_identity(const config::Config& config, Preflight& out) {
     const bool ciphers = message.find("tls.cipher_suites") != std::string::npos;
     out.errors.push_back(config::issue_at(config, ciphers ? "tls.cipher_suites" : "identity",
                                           config::as_written(config, message)));
+  }
+}
+
+std::string octal(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", unsigned(mode & 07777));
+  return text;
+}
+
+// A private key others can write can be replaced by anyone on the host: refused. One others
+// (or the group) can read is a leaked identity waiting to happen, yet common (Kubernetes Secret
+// volumes default to 0644): a warning. Symlinks are followed: the mode that counts is the file's.
+void check_secret_mode(const config::Config& config, const std::string& field,
+                       const std::string& path, Preflight& out) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return;  // loading reports it
+  const std::string file = config::as_written(config, path);
+  if (st.st_mode & S_IWOTH) {
+    out.errors.push_back(config::issue_at(
+        config, field,
+        file + ": writable by others (mode " + octal(st.st_mode) +
+            "): anyone on this host could replace it; chmod 600 " + file));
+  } else if (st.st_mode & (S_IRGRP | S_IROTH)) {
+    out.warnings.push_back(config::issue_at(
+        config, field,
+        "warning: " + file + ": readable by " + (st.st_mode & S_IROTH ? "others" : "group") +
+            " (mode " + octal(st.st_mode) + "); chmod 600 " + file));
+  }
+}
+
+void check_secret_modes(const config::Config& config, Preflight& out) {
+  const config::IdentityConfig& id = config.identity;
+  if (id.source == config::IdentitySource::file) {
+    check_secret_mode(config, "identity.file.key", id.file.key, out);
+    check_secret_mode(config, "identity.file.key_passphrase_file", id.file.key_passphrase_file, out);
+  } else if (id.source == config::IdentitySource::local_ca) {
+    const std::string ca_key = (std::filesystem::path(id.local_ca.dir) / "ca.key").string();
+    check_secret_mode(config, "identity.local_ca.dir", ca_key, out);
+    check_secret_mode(config, "identity.local_ca.key_passphrase_file",
+                      id.local_ca.key_passphrase_file, out);
   }
 }
 
@@ -62,6 +106,7 @@ std::vector<config::Issue> not_built(const config::Config& config) {
 Preflight preflight(const config::Config& config) {
   Preflight out;
   out.errors = not_built(config);
+  check_secret_modes(config, out);
   if (config.identity.source != config::IdentitySource::acm) check_identity(config, out);
   return out;
 }

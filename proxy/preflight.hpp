@@ -2,8 +2,9 @@
 // What `check-config` and `run` both do after the config parsed and before anything starts, so
 // that check-config answers what run would: every file the identity source reads is loaded and
 // validated by the code that serves it (certs::make_source, make_tls_contexts: files exist and
-// parse, key matches leaf, chain verifies, bundle not empty, CA directory usable) and features this
-// build lacks are refused. Each problem is a
+// parse, key matches leaf, chain verifies, bundle not empty, CA directory usable), features this
+// build lacks are refused, and private keys and passphrase files are checked for loose modes
+// (writable by others: an error; readable by group or others: a warning). Each problem is a
 // config::Issue at the field that names the file, paths as written in the config. Binding the
 // ports and reaching `forward` are left to `run`.
 

@@ -17,6 +17,8 @@ cd "$W"
 "$BIN" ca init --dir other-ca --trust-domain other.local >/dev/null
 "$BIN" ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/orders --out orders >/dev/null
 "$BIN" ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/web --out web >/dev/null
+cp -r orders writable && chmod 666 writable/tls.key
+cp -r orders readable && chmod 644 readable/tls.key
 mkdir trust && cp ca/ca.crt trust/ca.crt && : >trust/empty.crt && echo "not a certificate" >trust/junk.crt
 
 # config NAME IDENTITY_LINES [TRUST] [PROTOCOL]: NAME.yaml, an inbound on $IN.
@@ -33,6 +35,7 @@ inbound:
     forward: 127.0.0.1:$FWD
     protocol: ${4:-tcp}
     allow: { spiffe_ids: ["spiffe://demo.local/ns/default/sa/web"] }
+limits: { drain_delay: 0s }
 Y
 }
 FILE='  source: file
@@ -52,6 +55,10 @@ config missing-ca-dir '  source: local_ca
 config http "$FILE" trust/ca.crt http
 config acm '  source: acm
   acm: { certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000", region: us-east-1 }'
+config writable-key '  source: file
+  file: { cert: writable/tls.crt, key: writable/tls.key }'
+config readable-key '  source: file
+  file: { cert: readable/tls.crt, key: readable/tls.key }'
 config unknown-key "$FILE
   colour: blue"
 sed 's/^workers: 1/workers: many/' good.yaml >wrong-type.yaml
@@ -65,11 +72,12 @@ declare -A WANT=(
   [other-ca]='other-ca.yaml:5:11: identity.file.cert: orders/tls.crt: certificate does not chain to the trust bundle other-ca/ca.crt: self-signed certificate in certificate chain'
   [missing-ca-dir]='missing-ca-dir.yaml:5:15: identity.local_ca.dir: no-ca/: no such directory; create the CA with `mtls-sidecar ca init --dir no-ca/`'
   [http]='http.yaml:11:5: inbound[0].protocol: listener orders: protocol http is not available in this build yet; use protocol: tcp'
+  [writable-key]='writable-key.yaml:5:35: identity.file.key: writable/tls.key: writable by others (mode 0666): anyone on this host could replace it; chmod 600 writable/tls.key'
   [acm]='acm.yaml:4:3: identity.source: source acm is not available in this build yet; use file or local_ca'
 )
 
 for name in missing-cert mismatched-key empty-bundle junk-bundle other-ca missing-passphrase \
-            missing-ca-dir http acm unknown-key wrong-type yaml-syntax; do
+            missing-ca-dir http acm writable-key unknown-key wrong-type yaml-syntax; do
   rc=0; "$BIN" check-config --config "$name.yaml" >/dev/null 2>check.err || rc=$?
   [ "$rc" = 1 ] || fail "check-config $name.yaml: exit $rc, want 1: $(cat check.err)"
   [ -s check.err ] || fail "check-config $name.yaml: exit 1 without a message"
@@ -85,7 +93,18 @@ for name in missing-cert mismatched-key empty-bundle junk-bundle other-ca missin
   echo "ok   $name: check-config and run both refuse it: $(head -n 1 check.err)"
 done
 
+# A key others can read is a warning, from both commands; the sidecar still starts.
+WARNING='readable-key.yaml:5:35: identity.file.key: warning: readable/tls.key: readable by others (mode 0644); chmod 600 readable/tls.key'
+"$BIN" check-config --config readable-key.yaml >/dev/null 2>check.err || fail "check-config readable-key.yaml: $(cat check.err)"
+grep -qxF -- "$WARNING" check.err || fail "check-config readable-key.yaml: want: $WARNING; got: $(cat check.err)"
+"$BIN" run --config readable-key.yaml >readable.log 2>&1 & pid=$!; PIDS+=($pid)
+up "$IN" || fail "run readable-key.yaml did not start: $(cat readable.log)"
+grep -qF -- "$WARNING" readable.log || fail "run readable-key.yaml does not warn: $(cat readable.log)"
+kill "$pid"; wait "$pid" || fail "run readable-key.yaml did not stop cleanly"
+echo "ok   readable-key: check-config and run both warn, naming the file and its mode"
+
 "$BIN" check-config --config good.yaml >/dev/null 2>check.err || fail "check-config good.yaml: $(cat check.err)"
+[ -s check.err ] && fail "check-config good.yaml warns: $(cat check.err)"
 "$BIN" run --config good.yaml >good.log 2>&1 & PIDS+=($!)
 up "$IN" || fail "run good.yaml did not start: $(cat good.log)"
 echo "ok   good: check-config accepts it and run starts"
