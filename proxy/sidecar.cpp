@@ -39,6 +39,9 @@ tcp::endpoint probe_bind(const std::string& name, const tcp::endpoint& endpoint)
   tcp::acceptor probe(io);
   error_code ec;
   probe.open(endpoint.protocol(), ec);
+  // SO_REUSEADDR still refuses a port someone listens on, but not one whose last connections
+  // linger in TIME_WAIT: a sidecar restarted within a minute of serving must start.
+  if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) probe.bind(endpoint, ec);
   if (ec) {
     throw std::system_error(ec, "listener " + name + " on " + endpoint.address().to_string() + ":" +

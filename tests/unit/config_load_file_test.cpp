@@ -80,7 +80,7 @@ TEST(ConfigLoadFile, PlacesLaterIssuesAtTheFieldNamingTheFileAsWritten) {
   const config::Config c = config::load_file(file);
   const std::string etc = (dir.path() / "etc").string();
   EXPECT_EQ(config::issue_at(c, "identity.file.key", "x").to_string(),
-            file + ":3:34: identity.file.key: x");
+            file + ":3:32: identity.file.key: x");
   // Not written: the nearest map holding it.
   EXPECT_EQ(config::issue_at(c, "identity.file.poll_interval", "x").to_string(),
             file + ":3:3: identity.file.poll_interval: x");
