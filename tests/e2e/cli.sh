@@ -20,7 +20,7 @@ expect() {
 # Every flag a command takes, as its help must list them.
 declare -A FLAGS=(
   [run]="--config --log-level"
-  [check-config]="--config"
+  [check-config]="--config --schema-only"
   [ca init]="--dir --trust-domain --passphrase-file --force"
   [ca issue]="--dir --spiffe-id --dns --out --ttl --passphrase-file --force"
   [demo]="--log-level"
