@@ -69,7 +69,7 @@ VALUES = {
 REASONS = {
     "mtls_handshakes_total": {"ok", "no_peer_cert", "unknown_ca", "expired", "not_yet_valid",
                               "revoked", "bad_certificate", "identity_denied", "protocol_version",
-                              "no_shared_cipher", "timeout", "peer_closed", "other"},
+                              "no_shared_cipher", "timeout", "peer_closed", "plaintext", "other"},
     "mtls_upstream_connect_failures_total": {"refused", "timeout", "unreachable", "dns", "limit"},
     "mtls_connections_refused_total": {"max_connections", "draining", "accept_error"},
 }
