@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "metrics/log.hpp"
 #include "proxy/demo.hpp"
+#include "proxy/listen_error.hpp"
 #include "proxy/preflight.hpp"
 #include "proxy/sandbox.hpp"
 #include "proxy/sidecar.hpp"
@@ -61,9 +62,14 @@ int cmd_run(const std::string& config_path) {
   // Least privilege (proxy/sandbox.hpp): the sandbox before any thread exists, the user switch
   // once the ports are bound.
   const sandbox::Plan plan = sandbox::make_plan(cfg);
+  const config::Config cfg_for_messages = cfg;  // `cfg` moves into the sidecar
   Sidecar sidecar(std::move(cfg), {.handle_signals = true});
   log::info(sandbox::restrict_filesystem(plan).detail);
-  sidecar.start();
+  try {
+    sidecar.start();
+  } catch (const ListenError& e) {  // at the line of the address, like every config problem
+    throw config::Error({config::issue_at(cfg_for_messages, e.field(), e.what())});
+  }
   sandbox::drop_privileges(plan);
   if (!plan.user.empty()) log::info("running as user " + plan.user);
   log::info("ready");

@@ -7,6 +7,7 @@
 
 #include "certs/describe.hpp"
 #include "metrics/log.hpp"
+#include "proxy/listen_error.hpp"
 #include "proxy/preflight.hpp"
 #include "proxy/usable_cpus.hpp"
 
@@ -34,7 +35,8 @@ tcp::endpoint resolve_listen(const config::HostPort& hp) {
 // Binds once without SO_REUSEPORT: a port held by anyone else (a stale sidecar, another test)
 // fails here with EADDRINUSE instead of silently sharing traffic with it. Returns the bound
 // endpoint, which resolves port 0 to a concrete port for every worker's acceptor.
-tcp::endpoint probe_bind(const std::string& name, const tcp::endpoint& endpoint) {
+tcp::endpoint probe_bind(const std::string& field, const std::string& name,
+                         const tcp::endpoint& endpoint) {
   net::io_context io;
   tcp::acceptor probe(io);
   error_code ec;
@@ -44,8 +46,9 @@ tcp::endpoint probe_bind(const std::string& name, const tcp::endpoint& endpoint)
   if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) probe.bind(endpoint, ec);
   if (ec) {
-    throw std::system_error(ec, "listener " + name + " on " + endpoint.address().to_string() + ":" +
-                                    std::to_string(endpoint.port()));
+    throw ListenError(field, ec,
+                      "listener " + name + " on " + endpoint.address().to_string() + ":" +
+                          std::to_string(endpoint.port()));
   }
   return probe.local_endpoint();
 }
@@ -102,14 +105,19 @@ void Sidecar::bind_listeners() {
   const unsigned share = (limit + worker_count_ - 1) / worker_count_;
   if (auto missing = not_built(config_); !missing.empty()) throw config::Error(std::move(missing));
   std::size_t index = 0;
-  for (const auto& l : config_.inbound) {
+  for (std::size_t i = 0; i < config_.inbound.size(); ++i) {
+    const auto& l = config_.inbound[i];
+    const std::string field = "inbound[" + std::to_string(i) + "].listen";
     specs_.push_back({index++, metrics::Direction::inbound, l.name,
-                      probe_bind(l.name, resolve_listen(l.listen)), l.forward, "", l.allow, l.protocol});
+                      probe_bind(field, l.name, resolve_listen(l.listen)), l.forward, "", l.allow,
+                      l.protocol});
   }
-  for (const auto& l : config_.outbound) {
+  for (std::size_t i = 0; i < config_.outbound.size(); ++i) {
+    const auto& l = config_.outbound[i];
+    const std::string field = "outbound[" + std::to_string(i) + "].listen";
     specs_.push_back({index++, metrics::Direction::outbound, l.name,
-                      probe_bind(l.name, resolve_listen(l.listen)), l.forward, l.server_name,
-                      l.expect, l.protocol});
+                      probe_bind(field, l.name, resolve_listen(l.listen)), l.forward,
+                      l.server_name, l.expect, l.protocol});
   }
   for (unsigned i = 0; i < worker_count_; ++i) {
     workers_.push_back(
@@ -129,9 +137,13 @@ void Sidecar::start_admin() {
   handlers.metrics = [this] { return metrics_->serialize(); };
   handlers.ready = [this](std::string& why) { return ready(why); };
   handlers.certs = [this] { return describe_certs(); };
-  admin_ = std::make_unique<metrics::AdminServer>(control_, config_.admin.listen.host,
-                                                  config_.admin.listen.port, std::move(handlers));
-  admin_->start();
+  try {
+    admin_ = std::make_unique<metrics::AdminServer>(control_, config_.admin.listen.host,
+                                                    config_.admin.listen.port, std::move(handlers));
+    admin_->start();
+  } catch (const std::system_error& e) {
+    throw ListenError("admin.listen", e.code(), "admin on " + config_.admin.listen.to_string());
+  }
   log::info("admin on " + config_.admin.listen.host + ":" + std::to_string(admin_->port()) +
             " (/metrics /healthz /ready /certs)");
 }

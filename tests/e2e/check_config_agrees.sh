@@ -108,3 +108,14 @@ echo "ok   readable-key: check-config and run both warn, naming the file and its
 "$BIN" run --config good.yaml >good.log 2>&1 & PIDS+=($!)
 up "$IN" || fail "run good.yaml did not start: $(cat good.log)"
 echo "ok   good: check-config accepts it and run starts"
+
+# Ports are run's to bind; one in use is still reported at the line of its address.
+rc=0; timeout 10 "$BIN" run --config good.yaml >/dev/null 2>run.err || rc=$?
+WANT_PORT="good.yaml:9:5: inbound[0].listen: listener orders on 127.0.0.1:$IN: Address already in use"
+[ "$rc" = 1 ] && grep -qxF -- "$WANT_PORT" run.err || fail "a second run on good.yaml: exit $rc, want 1 and: $WANT_PORT; got: $(cat run.err)"
+read -r IN2 < <(free_ports 1)
+sed "s/127.0.0.1:$IN/127.0.0.1:$IN2/" good.yaml >admin-taken.yaml
+rc=0; timeout 10 "$BIN" run --config admin-taken.yaml >/dev/null 2>run.err || rc=$?
+WANT_ADMIN="admin-taken.yaml:1:10: admin.listen: admin on 127.0.0.1:$ADMIN: Address already in use"
+[ "$rc" = 1 ] && grep -qxF -- "$WANT_ADMIN" run.err || fail "admin port taken: exit $rc, want 1 and: $WANT_ADMIN; got: $(cat run.err); good: $(cat good.log)"
+echo "ok   a port in use fails run (exit 1) at the line of its address"
