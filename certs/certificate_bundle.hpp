@@ -26,14 +26,21 @@ struct CertificateBundle {
   bool accept_stale_crl = false;  // trust.crl_stale: warn (see crl_policy.hpp)
   std::string source;             // "file" | "local_ca" | "acm": the metric label
   std::string origin;             // for messages: "/etc/mtls/tls.crt" or "local CA ca/"
+  // The config fields that name where leaf, key and trust came from, and those files, for
+  // certs::LoadError (validate_bundle blames the right one).
+  struct From {
+    std::string field;
+    std::string path;
+  };
+  From cert_from, key_from, trust_from;
 };
 
 // Every root a peer may chain to: `trust`, then each domain's roots. Pointers into `bundle`.
 std::vector<X509*> all_anchors(const CertificateBundle& bundle);
 
-// Throws std::runtime_error naming `origin` when: the key does not match the leaf, the leaf is
-// outside its validity window, or leaf + chain does not verify against `trust` (our own
-// identity must chain to our own trust domain's roots). Run before a
+// Throws certs::LoadError (certs/load_error.hpp) naming the field and file at fault when: the key
+// does not match the leaf, the leaf is outside its validity window, or leaf + chain does not
+// verify against `trust` (our own identity must chain to our own trust domain's roots). Run before a
 // bundle is published so a bad one never replaces a good one.
 void validate_bundle(const CertificateBundle& bundle);
 

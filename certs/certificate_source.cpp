@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "certs/load_error.hpp"
 #include "certs/local_ca.hpp"
 #include "certs/pem.hpp"
 
@@ -18,12 +19,24 @@ struct Secret {
 };
 
 void load_trust(const config::TrustConfig& trust, CertificateBundle& bundle) {
-  if (!trust.ca_bundle.empty()) bundle.trust = load_certificates(trust.ca_bundle);
-  for (const config::TrustDomainBundle& domain : trust.domains) {
-    bundle.domains.push_back({domain.domain, load_certificates(domain.ca_bundle), domain.ca_bundle});
+  if (!trust.ca_bundle.empty()) {
+    bundle.trust_from = {"trust.ca_bundle", trust.ca_bundle};
+    bundle.trust = attribute_to("trust.ca_bundle", [&] { return load_certificates(trust.ca_bundle); });
   }
-  if (!trust.crl.empty()) bundle.crls = load_crls(trust.crl);
+  for (const config::TrustDomainBundle& domain : trust.domains) {
+    bundle.domains.push_back({domain.domain, attribute_to("trust.domains." + domain.domain, [&] {
+                                return load_certificates(domain.ca_bundle);
+                              }),
+                              domain.ca_bundle});
+  }
+  if (!trust.crl.empty())
+    bundle.crls = attribute_to("trust.crl", [&] { return load_crls(trust.crl); });
   bundle.accept_stale_crl = trust.crl_stale == config::CrlStale::warn;
+}
+
+// The field that holds a passphrase: its file, or else its variable.
+std::string passphrase_field(const std::string& section, const std::string& file) {
+  return section + (file.empty() ? ".key_passphrase_env" : ".key_passphrase_file");
 }
 
 // The non-empty paths among `paths`, in order, then the trust.domains files.
@@ -99,11 +112,18 @@ class FileSource : public CertificateSource {
     CertificateBundle b;
     b.source = "file";
     b.origin = identity_.cert;
-    std::vector<X509Ptr> certs = load_certificates(identity.cert);
+    b.cert_from = {"identity.file.cert", identity.cert};
+    b.key_from = {"identity.file.key", identity.key};
+    std::vector<X509Ptr> certs =
+        attribute_to("identity.file.cert", [&] { return load_certificates(identity.cert); });
     b.leaf = std::move(certs.front());
     for (std::size_t i = 1; i < certs.size(); ++i) b.chain.push_back(std::move(certs[i]));
-    const Secret pass{read_passphrase(identity.key_passphrase_file, identity.key_passphrase_env)};
-    b.key = load_private_key(identity.key, pass.text);
+    const Secret pass{
+        attribute_to(passphrase_field("identity.file", identity.key_passphrase_file), [&] {
+          return read_passphrase(identity.key_passphrase_file, identity.key_passphrase_env);
+        })};
+    b.key = attribute_to("identity.file.key",
+                         [&] { return load_private_key(identity.key, pass.text); });
     load_trust(trust, b);
     return b;
   }
@@ -130,17 +150,30 @@ class LocalCaSource : public CertificateSource {
 
  private:
   CertificateBundle load_once() const {
-    const Secret pass{read_passphrase(ca_.key_passphrase_file, ca_.key_passphrase_env)};
-    const LocalCa ca = LocalCa::open(ca_.dir, pass.text);
+    const std::string dir_field = "identity.local_ca.dir";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(ca_.dir, ec)) {
+      throw LoadError(dir_field, ca_.dir + ": no such directory; create the CA with `mtls-sidecar "
+                                 "ca init --dir " + ca_.dir + "`");
+    }
+    const Secret pass{attribute_to(passphrase_field("identity.local_ca", ca_.key_passphrase_file),
+                                   [&] {
+                                     return read_passphrase(ca_.key_passphrase_file,
+                                                            ca_.key_passphrase_env);
+                                   })};
+    const LocalCa ca = attribute_to(dir_field, [&] { return LocalCa::open(ca_.dir, pass.text); });
     LeafRequest request;
     request.spiffe_id = ca_.spiffe_id;
     request.dns_names = ca_.dns_names;
     request.ttl = std::chrono::duration_cast<std::chrono::seconds>(ca_.ttl);
-    IssuedCertificate issued = ca.issue(request);
+    IssuedCertificate issued =
+        attribute_to("identity.local_ca.spiffe_id", [&] { return ca.issue(request); });
 
     CertificateBundle b;
     b.source = "local_ca";
     b.origin = "local CA " + ca_.dir;
+    b.cert_from = b.key_from = {dir_field, ca_.dir};
+    b.trust_from = {dir_field, (std::filesystem::path(ca_.dir) / "ca.crt").string()};
     b.leaf = std::move(issued.cert);
     b.key = std::move(issued.key);
     b.chain.push_back(share(ca.certificate()));

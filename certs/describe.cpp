@@ -11,6 +11,7 @@ namespace {
 
 json::object describe(X509* cert) {
   const PeerIdentity id = extract_identity(cert);
+  const std::time_t not_after = to_time_t(X509_get0_notAfter(cert));
   json::array uris, dns;
   for (const auto& u : id.uris) uris.emplace_back(u);
   for (const auto& d : id.dns_names) dns.emplace_back(d);
@@ -19,7 +20,9 @@ json::object describe(X509* cert) {
           {"dns_sans", std::move(dns)},
           {"serial", serial_hex(cert)},
           {"not_before", rfc3339(to_time_t(X509_get0_notBefore(cert)))},
-          {"not_after", rfc3339(to_time_t(X509_get0_notAfter(cert)))}};
+          {"not_after", rfc3339(not_after)},
+          // Negative once expired. Saves whoever reads /certs the date arithmetic.
+          {"expires_in_seconds", std::int64_t(not_after) - std::int64_t(std::time(nullptr))}};
 }
 
 }  // namespace

@@ -34,10 +34,14 @@ HandshakeReason reason_for_ssl_error(int r) {
     case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
     case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
       return HandshakeReason::no_peer_cert;
-    case SSL_R_UNSUPPORTED_PROTOCOL:
-    case SSL_R_WRONG_VERSION_NUMBER:
-    case SSL_R_VERSION_TOO_LOW:
+    // The first record is not TLS at all (OpenSSL names HTTP and proxy requests; anything else
+    // is a "wrong version number"): a plaintext client, or a plaintext server behind `forward`.
     case SSL_R_HTTP_REQUEST:
+    case SSL_R_HTTPS_PROXY_REQUEST:
+    case SSL_R_WRONG_VERSION_NUMBER:
+      return HandshakeReason::plaintext;
+    case SSL_R_UNSUPPORTED_PROTOCOL:
+    case SSL_R_VERSION_TOO_LOW:
     case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
     case SSL_R_PACKET_LENGTH_TOO_LONG:
       return HandshakeReason::protocol_version;

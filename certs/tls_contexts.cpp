@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "certs/client_session_cache.hpp"
+#include "certs/load_error.hpp"
 #include "certs/peer_check.hpp"
 #include "certs/peer_identity.hpp"
 #include "certs/x509_fields.hpp"
@@ -150,7 +151,7 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
     const CertificateBundle& b, const config::TlsConfig& policy,
     std::shared_ptr<ServerSessionCache> session_cache) {
   validate_bundle(b);
-  validate_crls(b);
+  attribute_to("trust.crl", [&] { validate_crls(b); });
   ERR_clear_error();
   auto out = std::make_shared<TlsContexts>();
   std::string digest_input = "min=" + policy.min_version + ";ciphers=" + policy.cipher_suites +

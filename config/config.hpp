@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -136,8 +138,20 @@ struct MetricsConfig {
   std::uint32_t max_peer_labels = 100;
 };
 
+// Where a field was written and, for paths, its text before it was resolved against the config's
+// directory. Problems found after loading (a missing certificate, a key that does not match) are
+// reported at the line that names the file, with the path as the user wrote it.
+struct FieldOrigin {
+  int line = 0;                    // 1-based
+  int column = 0;
+  std::string written;             // paths only; empty for other fields
+};
+
 struct Config {
   std::string path;                // the file it was loaded from ("" when from a string)
+  std::string name;                // FILE in messages: the path as given ("" when from a string)
+  // By field path ("identity.file.key", "inbound[0].protocol"): every key of the file.
+  std::map<std::string, FieldOrigin, std::less<>> origins;
   AdminConfig admin;
   unsigned workers = 0;            // 0 = one per usable CPU (affinity mask, cgroup v2 quota)
   IdentityConfig identity;
@@ -178,6 +192,12 @@ class Error : public std::runtime_error {
 Config load_file(const std::string& path);
 // `name` is used as FILE in messages; relative paths are resolved against `base_dir`.
 Config load_string(std::string_view yaml, const std::string& name, const std::string& base_dir = ".");
+
+// A problem found after loading, reported like the loader's own: at `field` (or, when it is not
+// written, the nearest map holding it), in the file as named on the command line.
+Issue issue_at(const Config& config, std::string_view field, std::string message);
+// `text` with every resolved path of `config` replaced by the path as written in the file.
+std::string as_written(const Config& config, std::string text);
 
 // Building blocks, also used by the CLI ("--ttl 24h").
 // Durations: integer + unit, units ms, s, m, h, d ("250ms", "10s", "24h"); 0 needs no unit.

@@ -34,6 +34,7 @@ class Diagnostics {
   // over it would only add noise to what is already reported.
   bool has_issue(std::string_view field) const;
   bool empty() const { return issues_.empty(); }
+  const std::map<std::string, Position, std::less<>>& keys() const { return keys_; }
   std::vector<Issue> take();  // ordered by position
 
  private:

@@ -24,7 +24,8 @@ std::string Issue::to_string() const {
   std::string text = file;
   // Line 0: the file itself is the problem (unreadable), there is no position to point at.
   if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
-  text += ": ";
+  // A config built in code (tests, the demo) has no file: the field leads.
+  if (!text.empty()) text += ": ";
   if (!field.empty()) text += field + ": ";
   return text + message;
 }

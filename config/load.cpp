@@ -21,18 +21,28 @@ namespace {
 namespace fs = std::filesystem;
 
 // Config and its files move together: relative paths are relative to the config's directory.
+// Each path is remembered as written, for messages (Config::origins).
 void resolve_paths(Config& config, const std::string& base_dir) {
-  if (base_dir.empty() || base_dir == ".")
-    return;  // relative to "." is relative to the cwd already
-  const auto resolve = [&](std::string& path) {
+  const auto resolve = [&](const char* field, std::string& path) {
+    config.origins[field].written = path;
+    if (base_dir.empty() || base_dir == ".") return;  // relative to the cwd already
     if (!path.empty() && fs::path(path).is_relative()) path = (fs::path(base_dir) / path).string();
   };
   IdentityConfig& identity = config.identity;
-  for (std::string* path :
-       {&identity.file.cert, &identity.file.key, &identity.file.key_passphrase_file,
-        &identity.local_ca.dir, &identity.local_ca.key_passphrase_file, &config.trust.ca_bundle,
-        &config.trust.crl}) {
-    resolve(*path);
+  resolve("identity.file.cert", identity.file.cert);
+  resolve("identity.file.key", identity.file.key);
+  resolve("identity.file.key_passphrase_file", identity.file.key_passphrase_file);
+  resolve("identity.local_ca.dir", identity.local_ca.dir);
+  resolve("identity.local_ca.key_passphrase_file", identity.local_ca.key_passphrase_file);
+  resolve("trust.ca_bundle", config.trust.ca_bundle);
+  resolve("trust.crl", config.trust.crl);
+}
+
+void record_origins(const detail::Diagnostics& diag, Config& config) {
+  for (const auto& [field, at] : diag.keys()) {
+    FieldOrigin& origin = config.origins[field];
+    origin.line = at.line;
+    origin.column = at.column;
   }
   for (TrustDomainBundle& domain : config.trust.domains) resolve(domain.ca_bundle);
 }
@@ -121,6 +131,7 @@ void read_document(std::string_view yaml, const std::string& base_dir, detail::D
     diag.add(detail::position_of(*second), "", "a second YAML document; a config file holds one");
   }
   detail::read_config(document, diag, config);
+  record_origins(diag, config);
   resolve_paths(config, base_dir);
   detail::validate(config, diag);
 }
@@ -130,6 +141,7 @@ Config load(std::string_view yaml, const std::string& name, const std::string& b
   detail::Diagnostics diag(name);
   Config config;
   config.path = path;
+  config.name = name;
   read_document(yaml, base_dir, diag, config);
   if (!diag.empty()) throw Error(diag.take());
   return config;

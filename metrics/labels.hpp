@@ -12,9 +12,9 @@ enum class Direction { inbound, outbound };
 enum class HandshakeReason {
   ok, no_peer_cert, unknown_ca, expired, not_yet_valid, revoked, bad_certificate,
   identity_denied, protocol_version, no_shared_cipher, timeout, peer_closed, crl_stale, truncated,
-  other,
+  plaintext, other,
 };
-inline constexpr std::size_t kHandshakeReasons = 15;
+inline constexpr std::size_t kHandshakeReasons = 16;
 
 enum class ConnectFailure { refused, timeout, unreachable, dns, limit };
 inline constexpr std::size_t kConnectFailures = 5;

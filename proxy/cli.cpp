@@ -1,220 +1,208 @@
+// The command line (DESIGN.md §5) on CLI11: subcommands, typed options with defaults, generated
+// help. This file only declares the commands and maps outcomes to exit codes; the commands
+// themselves are in cli_commands.cpp.
+
 #include "proxy/cli.hpp"
 
-#include <openssl/crypto.h>
+#include <CLI/CLI.hpp>
 
-#include <algorithm>
 #include <cstdio>
-#include <iostream>
-#include <map>
 #include <string>
 #include <vector>
 
-#include "certs/local_ca.hpp"
-#include "certs/pem.hpp"
-#include "certs/x509_fields.hpp"
 #include "config/config.hpp"
-#include "metrics/log.hpp"
-#include "proxy/demo.hpp"
-#include "proxy/sandbox.hpp"
-#include "proxy/sidecar.hpp"
+#include "proxy/cli_commands.hpp"
 #include "proxy/version.hpp"
 
 namespace mtls::proxy {
 namespace {
 
-constexpr const char* kUsage = R"(mtls-sidecar - mutual TLS for plaintext services, in and out
+constexpr const char* kLevels = "debug, info, warn or error";
 
-usage:
-  mtls-sidecar run --config FILE [--log-level debug|info|warn|error]
-  mtls-sidecar check-config --config FILE
-  mtls-sidecar ca init --dir DIR [--trust-domain D] [--passphrase-file F] [--force]
-  mtls-sidecar ca issue --dir DIR --spiffe-id URI [--dns NAME]... --out DIR [--ttl 24h]
-                        [--passphrase-file F]
-  mtls-sidecar demo           the in-transit encryption demo (no files needed)
-  mtls-sidecar version
-  mtls-sidecar COMMAND --help
+// Validators turn a bad value into a usage error (exit 2) that names the flag.
+const CLI::Validator kDuration(
+    [](const std::string& text) {
+      config::Duration d{};
+      std::string why;
+      return config::parse_duration(text, d, why) ? std::string() : why;
+    },
+    "", "duration");
+const CLI::Validator kLogLevel = CLI::IsMember({"debug", "info", "warn", "error"});
 
-`mtls-sidecar --config FILE` is short for `run --config FILE`.
-Signals: SIGTERM/SIGINT stop, SIGHUP reloads certificates and trust.
-)";
+void add_log_level(CLI::App& app, std::string& level) {
+  app.add_option("--log-level", level, std::string("log verbosity: ") + kLevels)
+      ->check(kLogLevel)
+      ->type_name("LEVEL")
+      ->default_str("info");
+}
 
-// Flags of one command: --name VALUE (repeatable) and bare --switches.
+// Every flag of every command: filled by parsing, read by the command that ran.
 struct Flags {
-  std::map<std::string, std::vector<std::string>> values;
-  bool help = false;
-
-  std::string get(const std::string& name, const std::string& fallback = {}) const {
-    auto it = values.find(name);
-    return it == values.end() ? fallback : it->second.back();
-  }
-  bool has(const std::string& name) const { return values.count(name) > 0; }
+  std::string config;
+  std::string log_level;
+  bool schema_only = false;
+  CaInitFlags ca_init;
+  CaIssueFlags ca_issue;
 };
 
-// Throws std::invalid_argument for an unknown flag or a missing value.
-Flags parse_flags(int argc, char** argv, int first, const std::vector<std::string>& with_value,
-                  const std::vector<std::string>& switches) {
-  Flags f;
-  auto is = [](const std::vector<std::string>& set, const std::string& s) {
-    return std::find(set.begin(), set.end(), s) != set.end();
-  };
-  for (int i = first; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      f.help = true;
-      continue;
+struct Commands {
+  CLI::App* run;
+  CLI::App* check_config;
+  CLI::App* ca;
+  CLI::App* ca_init;
+  CLI::App* ca_issue;
+  CLI::App* demo;
+  CLI::App* version;
+};
+
+Commands declare(CLI::App& app, Flags& f) {
+  Commands c{};
+  app.add_option("--config", f.config, "short for `run --config FILE`")->type_name("FILE");
+  add_log_level(app, f.log_level);
+  app.set_version_flag("--version", std::string("mtls-sidecar ") + kVersion);
+
+  c.run = app.add_subcommand("run", "run the sidecar until SIGTERM/SIGINT (SIGHUP reloads)");
+  c.run->add_option("--config", f.config, "the YAML config (reference: config/README.md)")
+      ->type_name("FILE")
+      ->required();
+  add_log_level(*c.run, f.log_level);
+  c.run->footer("Exit codes: 0 stopped by a signal, 1 config or start-up error, 2 usage.\n"
+                "Example:\n  mtls-sidecar run --config sidecar.yaml --log-level debug");
+
+  c.check_config = app.add_subcommand(
+      "check-config",
+      "load and validate a config and every file it names, as `run` would, without starting");
+  c.check_config->add_option("--config", f.config, "the YAML config to check")
+      ->type_name("FILE")
+      ->required();
+  c.check_config->add_flag("--schema-only", f.schema_only,
+                           "check the YAML only, not the files it names nor what this build "
+                           "lacks: for configs whose files exist only where they are deployed "
+                           "(default: check everything run checks)");
+  c.check_config->footer(
+      "Prints FILE:LINE:COL: field.path: message for each problem; exit 0 ok, 1 problems.\n"
+      "Example:\n  mtls-sidecar check-config --config sidecar.yaml");
+
+  c.ca = app.add_subcommand("ca", "a local CA for demos and development: init, issue");
+  c.ca->footer("Example:\n  mtls-sidecar ca init --dir ca --trust-domain demo.local");
+
+  c.ca_init = c.ca->add_subcommand("init", "create a CA (ca.crt, ca.key mode 0600) in a directory");
+  CaInitFlags& init = f.ca_init;
+  c.ca_init->add_option("--dir", init.dir, "directory to create the CA in (made mode 0700)")
+      ->type_name("DIR")
+      ->required();
+  c.ca_init->add_option("--trust-domain", init.trust_domain,
+                        "SPIFFE trust domain the CA issues identities for")
+      ->type_name("NAME")
+      ->default_val("demo.local");
+  c.ca_init->add_option("--passphrase-file", init.passphrase_file,
+                        "encrypt ca.key with the passphrase in this file (default: unencrypted)")
+      ->type_name("FILE");
+  c.ca_init->add_flag("--force", init.force, "replace an existing CA in DIR (default: refuse)");
+  c.ca_init->footer("Keep DIR away from the directories a sidecar reads: whoever reads ca.key\n"
+                    "can mint any identity of the trust domain.\n"
+                    "Example:\n  mtls-sidecar ca init --dir ca --trust-domain demo.local");
+
+  c.ca_issue = c.ca->add_subcommand("issue", "issue a certificate and key (tls.crt, tls.key) from the CA");
+  CaIssueFlags& issue = f.ca_issue;
+  c.ca_issue->add_option("--dir", issue.dir, "the CA directory (from ca init)")
+      ->type_name("DIR")
+      ->required();
+  c.ca_issue->add_option("--spiffe-id", issue.spiffe_id,
+                         "URI SAN, spiffe://TRUST-DOMAIN/PATH (default: none, DNS-only "
+                         "certificate; --dns is then required)")
+      ->type_name("URI");
+  c.ca_issue->add_option("--dns", issue.dns_names, "DNS SAN; repeat for several (default: none)")
+      ->type_name("NAME");
+  c.ca_issue->add_option("--out", issue.out, "directory to write tls.crt and tls.key (mode 0600) to")
+      ->type_name("DIR")
+      ->required();
+  c.ca_issue->add_option("--ttl", issue.ttl, "lifetime of the certificate (ms, s, m, h, d)")
+      ->check(kDuration)
+      ->type_name("DURATION")
+      ->default_val("24h");
+  c.ca_issue->add_option("--passphrase-file", issue.passphrase_file,
+                         "passphrase of an encrypted ca.key (default: ca.key is unencrypted)")
+      ->type_name("FILE");
+  c.ca_issue->add_flag("--force", issue.force,
+                       "replace tls.crt/tls.key already in --out (default: refuse)");
+  c.ca_issue->footer(
+      "Example:\n  mtls-sidecar ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/orders \\\n"
+      "      --dns orders.local --out orders");
+
+  c.demo = app.add_subcommand(
+      "demo", "the in-transit encryption demo: a throwaway CA, a pair of sidecars and a wire tap");
+  add_log_level(*c.demo, f.log_level);
+  c.demo->footer("Needs no files; exit 0 if every step behaved.\nExample:\n  mtls-sidecar demo");
+
+  c.version = app.add_subcommand("version", "print the version");
+  c.version->footer("Example:\n  mtls-sidecar version");
+
+  // Unknown words are collected (not rejected by CLI11) so they can be named as a command.
+  app.allow_extras();
+  c.ca->allow_extras();
+  app.footer("`mtls-sidecar --config FILE` is short for `run --config FILE`.\n"
+             "Every command answers --help. Exit codes: 0 ok, 1 failure, 2 usage.\n"
+             "Example:\n  mtls-sidecar check-config --config sidecar.yaml && "
+             "mtls-sidecar run --config sidecar.yaml");
+  return c;
+}
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "mtls-sidecar: %s (see --help)\n", message.c_str());
+  return 2;
+}
+
+int dispatch(CLI::App& app, const Commands& c, Flags& f) {
+  if (!app.remaining().empty() && app.get_subcommands().empty())
+    return usage_error("unknown command \"" + app.remaining().front() + "\"");
+  if (!app.remaining().empty()) return usage_error("unexpected \"" + app.remaining().front() + "\"");
+  apply_log_level(f.log_level);
+  if (c.run->parsed()) return cmd_run(f.config);
+  if (c.check_config->parsed()) return cmd_check_config(f.config, f.schema_only);
+  if (c.ca->parsed()) {
+    if (!c.ca->remaining().empty() && c.ca->get_subcommands().empty())
+      return usage_error("ca: unknown subcommand \"" + c.ca->remaining().front() +
+                         "\"; expected init or issue");
+    if (!c.ca->remaining().empty())
+      return usage_error("ca: unexpected \"" + c.ca->remaining().front() + "\"");
+    if (c.ca_init->parsed()) return cmd_ca_init(f.ca_init);
+    if (c.ca_issue->parsed()) {
+      if (f.ca_issue.spiffe_id.empty() && f.ca_issue.dns_names.empty())
+        return usage_error("ca issue: --dns is required when --spiffe-id is left out");
+      return cmd_ca_issue(f.ca_issue);
     }
-    std::string value;
-    bool inline_value = false;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      inline_value = true;
-    }
-    const std::string name = arg.rfind("--", 0) == 0 ? arg.substr(2) : "";
-    if (is(switches, name) && !inline_value) {
-      f.values[name].push_back("true");
-    } else if (is(with_value, name)) {
-      if (!inline_value) {
-        if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
-        value = argv[++i];
-      }
-      f.values[name].push_back(value);
-    } else {
-      throw std::invalid_argument("unknown argument " + std::string(argv[i]));
-    }
+    return usage_error("ca: missing subcommand; expected init or issue");
   }
-  return f;
-}
-
-void apply_log_level(const Flags& f) {
-  if (!f.has("log-level")) return;
-  log::Level level;
-  if (!log::parse_level(f.get("log-level"), level))
-    throw std::invalid_argument("--log-level must be debug, info, warn or error");
-  log::set_level(level);
-}
-
-std::string require(const Flags& f, const std::string& name) {
-  if (!f.has(name)) throw std::invalid_argument("--" + name + " is required");
-  return f.get(name);
-}
-
-int cmd_run(int argc, char** argv, int first) {
-  const Flags f = parse_flags(argc, argv, first, {"config", "log-level"}, {});
-  if (f.help) return std::fputs("usage: mtls-sidecar run --config FILE [--log-level LEVEL]\n", stdout), 0;
-  apply_log_level(f);
-  config::Config cfg = config::load_file(require(f, "config"));
-  log::info(std::string("mtls-sidecar ") + kVersion + " starting with " + cfg.path);
-  // Least privilege (proxy/sandbox.hpp): the sandbox before any thread exists, the user switch
-  // once the ports are bound.
-  const sandbox::Plan plan = sandbox::make_plan(cfg);
-  // The key's passphrase leaves the environment (and /proc/PID/environ) before anything else
-  // runs; reloads read it from memory.
-  certs::take_passphrase_env(cfg.identity.file.key_passphrase_env);
-  certs::take_passphrase_env(cfg.identity.local_ca.key_passphrase_env);
-  Sidecar sidecar(std::move(cfg), {.handle_signals = true});
-  log::info(sandbox::restrict_filesystem(plan).detail);
-  sidecar.start();
-  sandbox::drop_privileges(plan);
-  if (!plan.user.empty()) log::info("running as user " + plan.user);
-  log::info("ready");
-  sidecar.wait();
-  sidecar.stop();
-  log::info("stopped");
-  return 0;
-}
-
-int cmd_check_config(int argc, char** argv, int first) {
-  const Flags f = parse_flags(argc, argv, first, {"config"}, {});
-  if (f.help) return std::fputs("usage: mtls-sidecar check-config --config FILE\n", stdout), 0;
-  const std::string path = require(f, "config");
-  try {
-    const config::Config cfg = config::load_file(path);
-    std::printf("%s: ok (%zu inbound, %zu outbound listeners)\n", path.c_str(), cfg.inbound.size(),
-                cfg.outbound.size());
-    return 0;
-  } catch (const config::Error& e) {
-    for (const auto& issue : e.issues()) std::fprintf(stderr, "%s\n", issue.to_string().c_str());
-    return 1;
-  }
-}
-
-std::string read_optional_passphrase(const Flags& f) {
-  std::string pass = certs::read_passphrase(f.get("passphrase-file"), "");
-  return pass;
-}
-
-int cmd_ca(int argc, char** argv, int first) {
-  const std::string sub = first < argc ? argv[first] : "";
-  if (sub == "init") {
-    const Flags f = parse_flags(argc, argv, first + 1, {"dir", "trust-domain", "passphrase-file"}, {"force"});
-    if (f.help)
-      return std::fputs("usage: mtls-sidecar ca init --dir DIR [--trust-domain D] [--passphrase-file F] [--force]\n", stdout), 0;
-    std::string pass = read_optional_passphrase(f);
-    const auto ca = certs::LocalCa::init(require(f, "dir"), f.get("trust-domain", "demo.local"), pass,
-                                         f.has("force"));
-    OPENSSL_cleanse(pass.data(), pass.size());
-    std::printf("created CA %s in %s (ca.crt, ca.key mode 0600)\n",
-                certs::subject_text(ca.certificate()).c_str(), ca.dir().c_str());
-    return 0;
-  }
-  if (sub == "issue") {
-    const Flags f = parse_flags(argc, argv, first + 1,
-                                {"dir", "spiffe-id", "dns", "out", "ttl", "passphrase-file"}, {});
-    if (f.help)
-      return std::fputs("usage: mtls-sidecar ca issue --dir DIR --spiffe-id URI [--dns NAME]... --out DIR [--ttl 24h]\n", stdout), 0;
-    config::Duration ttl = std::chrono::hours(24);
-    std::string why;
-    if (f.has("ttl") && !config::parse_duration(f.get("ttl"), ttl, why))
-      throw std::invalid_argument("--ttl: " + why);
-    std::string pass = read_optional_passphrase(f);
-    const auto ca = certs::LocalCa::open(require(f, "dir"), pass);
-    OPENSSL_cleanse(pass.data(), pass.size());
-    certs::LeafRequest req;
-    req.spiffe_id = require(f, "spiffe-id");
-    if (f.has("dns")) req.dns_names = f.values.at("dns");
-    req.ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
-    const auto issued = ca.issue(req);
-    const std::string out = require(f, "out");
-    certs::write_issued(out, issued, ca.certificate());
-    std::printf("issued %s serial %s -> %s/tls.crt, %s/tls.key\n", req.spiffe_id.c_str(),
-                certs::serial_hex(issued.cert.get()).c_str(), out.c_str(), out.c_str());
-    return 0;
-  }
-  std::fputs("usage: mtls-sidecar ca init|issue ... (see --help)\n", sub == "--help" ? stdout : stderr);
-  return sub == "--help" || sub == "-h" ? 0 : 2;
-}
-
-int dispatch(int argc, char** argv) {
-  const std::string cmd = argc > 1 ? argv[1] : "";
-  if (cmd == "run") return cmd_run(argc, argv, 2);
-  if (cmd.rfind("--config", 0) == 0) return cmd_run(argc, argv, 1);
-  if (cmd == "check-config") return cmd_check_config(argc, argv, 2);
-  if (cmd == "ca") return cmd_ca(argc, argv, 2);
-  if (cmd == "demo") {
-    const Flags f = parse_flags(argc, argv, 2, {"log-level"}, {});
-    if (f.help) return std::fputs("usage: mtls-sidecar demo\n  Runs the in-transit encryption demo in a temp dir; exit 0 if every step behaved.\n", stdout), 0;
-    apply_log_level(f);
-    return run_demo();
-  }
-  if (cmd == "version" || cmd == "--version") return std::printf("mtls-sidecar %s\n", kVersion), 0;
-  if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::fputs(kUsage, stdout), 0;
-  std::fputs(kUsage, stderr);
-  if (!cmd.empty()) std::fprintf(stderr, "\nunknown command: %s\n", cmd.c_str());
+  if (c.demo->parsed()) return cmd_demo();
+  if (c.version->parsed()) return std::printf("mtls-sidecar %s\n", kVersion), 0;
+  if (!f.config.empty()) return cmd_run(f.config);
+  std::fputs(app.help().c_str(), stderr);
   return 2;
 }
 
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  CLI::App app("mtls-sidecar: mutual TLS for plaintext services, in and out", "mtls-sidecar");
+  Flags flags;
+  const Commands commands = declare(app, flags);
   try {
-    return dispatch(argc, argv);
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+  try {
+    return dispatch(app, commands, flags);
   } catch (const config::Error& e) {
     for (const auto& issue : e.issues()) std::fprintf(stderr, "%s\n", issue.to_string().c_str());
     return 1;
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "mtls-sidecar: %s (see --help)\n", e.what());
-    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mtls-sidecar: %s\n", e.what());
     return 1;

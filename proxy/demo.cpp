@@ -95,7 +95,7 @@ class DemoSteps {
     served_ = stack_.service().requests().size();
     const std::uint16_t inbound = stack_.inbound_port();
     refused("a plaintext client that skips the sidecars and calls the inbound port is refused", "",
-            plain_probe(plain_to(inbound), order_request()), "protocol_version");
+            plain_probe(plain_to(inbound), order_request()), "plaintext");
     refused("a client whose certificate comes from another CA is refused",
             demo::kFrontendId + std::string(" (issued by \"rogue CA\")"),
             tls_probe(tls_to(inbound, pki_, pki_.rogue), order_request()), "unknown_ca");

@@ -7,6 +7,8 @@
 
 #include "certs/describe.hpp"
 #include "metrics/log.hpp"
+#include "proxy/listen_error.hpp"
+#include "proxy/preflight.hpp"
 #include "proxy/usable_cpus.hpp"
 
 namespace mtls::proxy {
@@ -36,7 +38,8 @@ tcp::endpoint resolve_listen(const config::HostPort& hp) {
 // SO_REUSEADDR lets the bind through connections of an earlier run still in TIME-WAIT on the
 // port (a restart right after serving would otherwise fail for up to 60 s, a crash loop in a
 // pod); on Linux it never lets a bind through a socket that is listening.
-tcp::endpoint probe_bind(const std::string& name, const tcp::endpoint& endpoint) {
+tcp::endpoint probe_bind(const std::string& field, const std::string& name,
+                         const tcp::endpoint& endpoint) {
   net::io_context io;
   tcp::acceptor probe(io);
   error_code ec;
@@ -44,8 +47,9 @@ tcp::endpoint probe_bind(const std::string& name, const tcp::endpoint& endpoint)
   if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) probe.bind(endpoint, ec);
   if (ec) {
-    throw std::system_error(ec, "listener " + name + " on " + endpoint.address().to_string() + ":" +
-                                    std::to_string(endpoint.port()));
+    throw ListenError(field, ec,
+                      "listener " + name + " on " + endpoint.address().to_string() + ":" +
+                          std::to_string(endpoint.port()));
   }
   return probe.local_endpoint();
 }
@@ -104,28 +108,24 @@ void Sidecar::bind_listeners() {
   // max_connections is per listener; SO_REUSEPORT spreads connections evenly, so each worker
   // enforces its share and no counter is shared between threads.
   const unsigned share = (limit + worker_count_ - 1) / worker_count_;
-  // HTTP mode (identity header, pooled upstream connections) is not built yet: refuse it rather
-  // than silently relaying bytes without the header an app configured for it would expect.
-  auto refuse_http = [](const std::string& name, config::Protocol p) {
-    if (p == config::Protocol::http)
-      throw std::runtime_error("listener " + name + ": protocol http is not available in this "
-                               "build yet; use protocol: tcp");
-  };
-  for (const auto& l : config_.inbound) refuse_http(l.name, l.protocol);
-  for (const auto& l : config_.outbound) refuse_http(l.name, l.protocol);
+  if (auto missing = not_built(config_); !missing.empty()) throw config::Error(std::move(missing));
   resolver_ = std::make_unique<ForwardResolver>(
       options_.lookup ? options_.lookup : ForwardResolver::Lookup(ForwardResolver::system_lookup),
       options_.dns_refresh);
   std::size_t index = 0;
-  for (const auto& l : config_.inbound) {
+  for (std::size_t i = 0; i < config_.inbound.size(); ++i) {
+    const auto& l = config_.inbound[i];
+    const std::string field = "inbound[" + std::to_string(i) + "].listen";
     specs_.push_back({index++, metrics::Direction::inbound, l.name,
-                      probe_bind(l.name, resolve_listen(l.listen)), l.forward, "", l.allow, l.protocol,
-                      resolver_->watch(l.forward)});
+                      probe_bind(field, l.name, resolve_listen(l.listen)), l.forward, "", l.allow,
+                      l.protocol, resolver_->watch(l.forward)});
   }
-  for (const auto& l : config_.outbound) {
+  for (std::size_t i = 0; i < config_.outbound.size(); ++i) {
+    const auto& l = config_.outbound[i];
+    const std::string field = "outbound[" + std::to_string(i) + "].listen";
     specs_.push_back({index++, metrics::Direction::outbound, l.name,
-                      probe_bind(l.name, resolve_listen(l.listen)), l.forward, l.server_name,
-                      l.expect, l.protocol, resolver_->watch(l.forward)});
+                      probe_bind(field, l.name, resolve_listen(l.listen)), l.forward,
+                      l.server_name, l.expect, l.protocol, resolver_->watch(l.forward)});
     specs_.back().verify_server_name = l.verify_server_name && !l.server_name.empty();
   }
   for (unsigned i = 0; i < worker_count_; ++i) {
@@ -146,10 +146,14 @@ void Sidecar::start_admin() {
   handlers.metrics = [this] { return metrics_->serialize(); };
   handlers.ready = [this](std::string& why) { return ready(why); };
   handlers.certs = [this] { return describe_certs(); };
-  admin_ = std::make_unique<metrics::AdminServer>(
-      control_, config_.admin.listen.host, config_.admin.listen.port, std::move(handlers),
-      metrics::AdminLimits{config_.admin.idle_timeout, config_.admin.max_connections});
-  admin_->start();
+  try {
+    admin_ = std::make_unique<metrics::AdminServer>(
+        control_, config_.admin.listen.host, config_.admin.listen.port, std::move(handlers),
+        metrics::AdminLimits{config_.admin.idle_timeout, config_.admin.max_connections});
+    admin_->start();
+  } catch (const std::system_error& e) {
+    throw ListenError("admin.listen", e.code(), "admin on " + config_.admin.listen.to_string());
+  }
   log::info("admin on " + config_.admin.listen.host + ":" + std::to_string(admin_->port()) +
             " (/metrics /healthz /ready /certs)");
 }
@@ -191,7 +195,10 @@ void Sidecar::record_reload(const certs::ReloadResult& result,
                             const std::shared_ptr<const certs::TlsContexts>& c) {
   metrics_->certificate_reload(source_->name(), result.ok, now_seconds());
   if (!result.ok) {
-    log::error("certificate reload failed, the previous identity keeps serving: " + result.reason);
+    log::error(store_->current()
+                   ? "certificate reload failed, the previous identity keeps serving: " +
+                         result.reason
+                   : "certificate load failed: " + result.reason);
     return;
   }
   metrics_->set_certificate_expiry("identity", double(c->not_after));

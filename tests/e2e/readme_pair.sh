@@ -1,89 +1,79 @@
 #!/usr/bin/env bash
-# readme_pair.sh PATH/TO/mtls-sidecar - the README's "Running it for real" section, as a user
-# would run it: ca init, ca issue, check-config, an inbound and an outbound sidecar as separate
-# processes carrying curl to a plaintext backend, openssl s_client without a certificate refused,
-# SIGHUP reloads, SIGTERM stops with exit 0. Loopback only; everything started is killed at exit.
+# readme_pair.sh PATH/TO/mtls-sidecar - the README's "Running it for real" section runs as
+# written: its sh blocks are extracted and run in order in one bash (ca init and issue, the
+# configs written with cat, check-config, the app and both sidecars, curl through the pair,
+# s_client refused, the stop step), with a few checks of ours between the last two blocks (the
+# inbound sends its leaf only, SIGHUP reloads). Then config/example.yaml runs as shipped in the
+# same directory. Loopback only (example.yaml listens on 0.0.0.0 but nothing connects there).
 set -euo pipefail
 BIN=$(readlink -f "${1:?usage: readme_pair.sh PATH/TO/mtls-sidecar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
 source "$HERE/lib.sh"
 e2e_init
-read -r BE IN OUT AIN AOUT < <(free_ports 5)
 cd "$W"
+mkdir bin && ln -s "$BIN" bin/mtls-sidecar
 
-"$BIN" ca init --dir ca --trust-domain demo.local >/dev/null
-[ "$(stat -c %a ca/ca.key)" = 600 ] || fail "ca.key is not mode 0600"
-"$BIN" ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/orders --dns orders.local --out orders >/dev/null
-[ -s orders/tls.crt ] && [ "$(stat -c %a orders/tls.key)" = 600 ] || fail "ca issue did not write orders/"
-openssl x509 -in orders/tls.crt -noout -ext subjectAltName | grep -q 'URI:spiffe://demo.local/ns/default/sa/orders' \
-  || fail "issued certificate lacks the SPIFFE URI SAN"
+# The section's ```sh blocks, in order, one file each.
+python3 - "$ROOT/README.md" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+section = text.split("\n## Running it for real\n", 1)[1].split("\n## ", 1)[0]
+blocks = re.findall(r"^```sh\n(.*?)^```$", section, re.S | re.M)
+assert len(blocks) == 4, f"expected 4 sh blocks (CA, configs, run, stop), found {len(blocks)}"
+for i, block in enumerate(blocks, 1):
+    open(f"block{i}.sh", "w").write(block)
+PY
 
-cat >inbound.yaml <<Y
-admin: { listen: 127.0.0.1:$AIN }
-identity:
-  source: file
-  file: { cert: orders/tls.crt, key: orders/tls.key }
-trust: { ca_bundle: ca/ca.crt }
-inbound:
-  - name: orders
-    listen: 127.0.0.1:$IN
-    forward: 127.0.0.1:$BE
-    allow: { spiffe_ids: ["spiffe://demo.local/ns/default/sa/web"] }
-Y
-cat >outbound.yaml <<Y
-admin: { listen: 127.0.0.1:$AOUT }
-identity:
-  source: local_ca
-  local_ca: { dir: ca, spiffe_id: "spiffe://demo.local/ns/default/sa/web", ttl: 24h }
-outbound:
-  - name: orders
-    listen: 127.0.0.1:$OUT
-    forward: 127.0.0.1:$IN
-    server_name: orders.local
-    expect: { spiffe_ids: ["spiffe://demo.local/ns/default/sa/orders"] }
-limits: { drain_delay: 0s }
-Y
-"$BIN" check-config --config inbound.yaml >/dev/null || fail "check-config inbound.yaml"
-"$BIN" check-config --config outbound.yaml >/dev/null || fail "check-config outbound.yaml"
-
-mkdir www && echo "hello through mTLS" >www/hello.txt
-python3 -m http.server "$BE" --bind 127.0.0.1 --directory www >backend.log 2>&1 & PIDS+=($!)
-"$BIN" run --config inbound.yaml >inbound.log 2>&1 & IN_PID=$!; PIDS+=($IN_PID)
-"$BIN" run --config outbound.yaml >outbound.log 2>&1 & OUT_PID=$!; PIDS+=($OUT_PID)
-up "$BE" && up "$IN" && up "$OUT" && up "$AIN" || fail "processes did not start"
-
-[ "$(curl -sf --max-time 5 "http://127.0.0.1:$OUT/hello.txt")" = "hello through mTLS" ] || fail "curl through the pair"
-echo "ok   curl through outbound -> inbound -> backend"
-
-s_client_out=$(printf 'GET /hello.txt HTTP/1.0\r\n\r\n' | timeout 5 openssl s_client -connect "127.0.0.1:$IN" \
-  -CAfile ca/ca.crt -ign_eof 2>&1 || true)
-echo "$s_client_out" | grep -q "hello through mTLS" && fail "s_client without a certificate got the page"
-echo "$s_client_out" | grep -qE "alert number 116|certificate required" || fail "no certificate-required alert: $s_client_out"
-echo "ok   openssl s_client without a client certificate refused (alert 116 certificate_required)"
-"$BIN" ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/web --out web >/dev/null
-sent=$(timeout 5 openssl s_client -connect "127.0.0.1:$IN" -CAfile ca/ca.crt -cert web/tls.crt -key web/tls.key \
-  -showcerts </dev/null 2>/dev/null | grep -c "BEGIN CERTIFICATE" || true)
-[ "$sent" = 1 ] || fail "the inbound sent $sent certificates; want the leaf only (the root is the peer's own)"
-echo "ok   the inbound sends its leaf only, not the root it was issued with (SSL_MODE_NO_AUTO_CHAIN)"
-
-kill -HUP "$IN_PID"
-for _ in $(seq 50); do grep -q "SIGHUP" inbound.log && break; sleep 0.05; done
-curl -sf --max-time 5 "http://127.0.0.1:$AIN/metrics" | grep -q 'mtls_certificate_reloads_total{.*result="success".*} 2' \
-  || fail "SIGHUP did not reload (want 2 successful loads)"
-[ "$(curl -sf --max-time 5 "http://127.0.0.1:$OUT/hello.txt")" = "hello through mTLS" ] || fail "curl after reload"
-echo "ok   SIGHUP reloads and traffic keeps flowing"
-
-# Inbound keeps the default drain_delay (5s): /ready turns 503 at once, traffic still flows, and a
-# second SIGTERM exits at once. Outbound has drain_delay 0s and no connections: it exits by itself.
-kill -TERM "$IN_PID"
-for _ in $(seq 50); do grep -q "draining" inbound.log && break; sleep 0.05; done
-[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$AIN/ready")" = 503 ] || fail "/ready is not 503 while draining"
-[ "$(curl -sf --max-time 5 "http://127.0.0.1:$OUT/hello.txt")" = "hello through mTLS" ] || fail "curl during drain_delay"
-echo "ok   SIGTERM: /ready 503 at once, still serving during drain_delay"
-kill -TERM "$IN_PID" "$OUT_PID"
-for pid in "$IN_PID" "$OUT_PID"; do
-  for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-  kill -0 "$pid" 2>/dev/null && fail "pid $pid still running 3 s after SIGTERM"
-  wait "$pid" || fail "pid $pid exited non-zero after SIGTERM"
+# Our checks, in the README's shell (its jobs: %1 the app, %2 inbound, %3 outbound).
+cat >checks.sh <<'EOF2'
+sent=$(openssl s_client -connect 127.0.0.1:18443 -CAfile trust/ca.crt -cert web/tls.crt -key web/tls.key \
+  -showcerts </dev/null 2>/dev/null | grep -c "BEGIN CERTIFICATE")
+echo "CHECK leaf-only sent=$sent"
+kill -HUP %2
+for _ in $(seq 100); do
+  curl -sf http://127.0.0.1:19901/metrics | grep -q 'mtls_certificate_reloads_total{.*result="success".*} 2' && break
+  sleep 0.05
 done
-echo "ok   a second SIGTERM (inbound) and an empty drain (outbound) exit 0 at once"
+echo "CHECK reloads=$(curl -sf http://127.0.0.1:19901/metrics | grep -c 'mtls_certificate_reloads_total{.*result="success".*} 2')"
+echo "CHECK after-reload=$(curl -s http://127.0.0.1:15101/)"
+EOF2
+{
+  echo 'trap "kill \$(jobs -p) 2>/dev/null" EXIT; trap "exit 1" TERM INT'
+  cat block1.sh block2.sh block3.sh checks.sh block4.sh
+} >walk.sh
+PATH="$W/bin:$PATH" timeout 90 bash walk.sh >walk.out 2>&1 || fail "the walk-through failed: $(tail -n 20 walk.out; tail -n 5 mtls-demo/*.log)"
+want() { grep -qxF -- "$1" walk.out || fail "the walk-through did not print: $1; it printed: $(cat walk.out)"; }
+want "inbound.yaml: ok (1 inbound, 0 outbound listeners)"
+want "outbound.yaml: ok (0 inbound, 1 outbound listeners)"
+want "hello through mTLS"
+echo "ok   check-config accepts both configs; curl through outbound -> inbound -> app"
+grep -E "alert.*certificate required" walk.out >/dev/null || fail "s_client without a certificate was not refused: $(cat walk.out)"
+echo "ok   openssl s_client without a client certificate refused (certificate required)"
+want "CHECK leaf-only sent=1"
+echo "ok   the inbound sends its leaf only, not the root it was issued with (SSL_MODE_NO_AUTO_CHAIN)"
+want "CHECK reloads=1"
+want "CHECK after-reload=hello through mTLS"
+echo "ok   SIGHUP reloads and traffic keeps flowing"
+D=$W/mtls-demo
+for side in inbound outbound; do
+  grep -q "stopped" "$D/$side.log" || fail "$side did not stop cleanly: $(tail -n 5 "$D/$side.log")"
+done
+echo "ok   the stop step drains and stops both sidecars"
+for dir in orders web trust; do
+  [ -e "$D/$dir/ca.key" ] && fail "$dir/ holds ca.key: a sidecar reading $dir/ could mint identities"
+done
+echo "ok   ca.key is in no directory a sidecar reads"
+
+# config/example.yaml, as shipped, from the walk-through's directory (its ca/ from step 1).
+cp "$ROOT/config/example.yaml" "$D/example.yaml"
+cd "$D"
+"$BIN" check-config --config example.yaml >/dev/null 2>check.err || fail "check-config example.yaml: $(cat check.err)"
+"$BIN" run --config example.yaml >example.log 2>&1 & EX=$!; PIDS+=($EX)
+for _ in $(seq 100); do curl -sfo /dev/null http://127.0.0.1:9901/ready && break; sleep 0.05; done
+curl -sfo /dev/null http://127.0.0.1:9901/ready || fail "example.yaml is not ready: $(tail -n 5 example.log)"
+kill -TERM "$EX"   # drains; a second SIGTERM then skips the 5 s drain_delay
+for _ in $(seq 100); do grep -q "draining" example.log && break; sleep 0.05; done
+kill -TERM "$EX"
+wait "$EX" || fail "example.yaml exited non-zero: $(tail -n 5 example.log)"
+echo "ok   config/example.yaml runs as shipped after the walk-through's ca init"

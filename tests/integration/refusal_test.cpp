@@ -105,7 +105,8 @@ TEST_F(Refusal, RefusesAPlaintextClient) {
   proxy::ProbeOptions o = probe(nullptr, "");
   const proxy::ProbeResult r = proxy::plain_probe(o, "GET / HTTP/1.0\r\n\r\n");
   EXPECT_TRUE(r.reply.find("HTTP/1") == std::string::npos);
-  EXPECT_EQ(failures("protocol_version"), 1);
+  EXPECT_EQ(failures("plaintext"), 1);
+  EXPECT_EQ(failures("protocol_version"), 0);
   EXPECT_EQ(backend_.connections(), 0);
 }
 

@@ -72,6 +72,23 @@ TEST(ConfigLoadString, LeavesPathsRelativeToTheWorkingDirectoryByDefault) {
   EXPECT_EQ(c.trust.ca_bundle, "ca.crt");
 }
 
+// Problems found after loading (certs/, proxy/preflight) point at the line naming the file and
+// show the path as the user wrote it, not as resolved.
+TEST(ConfigLoadFile, PlacesLaterIssuesAtTheFieldNamingTheFileAsWritten) {
+  const TempDir dir;
+  const std::string file = dir.write("etc/sidecar.yaml", kRelativePaths);
+  const config::Config c = config::load_file(file);
+  const std::string etc = (dir.path() / "etc").string();
+  EXPECT_EQ(config::issue_at(c, "identity.file.key", "x").to_string(),
+            file + ":3:32: identity.file.key: x");
+  // Not written: the nearest map holding it.
+  EXPECT_EQ(config::issue_at(c, "identity.file.poll_interval", "x").to_string(),
+            file + ":3:3: identity.file.poll_interval: x");
+  EXPECT_EQ(config::as_written(c, etc + "/certs/tls.crt: cannot read"),
+            "certs/tls.crt: cannot read");
+  EXPECT_EQ(config::as_written(c, etc + "/ca/ca.key: bad"), "ca/ca.key: bad");
+}
+
 TEST(ConfigLoadFile, NamesTheFileAsGivenInMessages) {
   const TempDir dir;
   dir.write("bad.yaml", R"(workers: 1

@@ -1,0 +1,123 @@
+#include "proxy/cli_commands.hpp"
+
+#include <openssl/crypto.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "certs/local_ca.hpp"
+#include "certs/pem.hpp"
+#include "certs/x509_fields.hpp"
+#include "config/config.hpp"
+#include "metrics/log.hpp"
+#include "proxy/demo.hpp"
+#include "proxy/listen_error.hpp"
+#include "proxy/preflight.hpp"
+#include "proxy/sandbox.hpp"
+#include "proxy/sidecar.hpp"
+#include "proxy/version.hpp"
+
+namespace mtls::proxy {
+namespace {
+
+// Passphrases are wiped as soon as the CA key is decrypted.
+struct Passphrase {
+  explicit Passphrase(const std::string& file) : text(certs::read_passphrase(file, "")) {}
+  ~Passphrase() { OPENSSL_cleanse(text.data(), text.size()); }
+  std::string text;
+};
+
+// An issued key silently replacing one a sidecar serves with is a surprise nobody wants.
+void refuse_overwrite(const std::string& out) {
+  for (const char* name : {"tls.crt", "tls.key"}) {
+    const std::filesystem::path path = std::filesystem::path(out) / name;
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec))
+      throw std::runtime_error(path.string() + ": already exists; use --force to replace it");
+  }
+}
+
+// check-config and run check the same way; run logs the warnings, check-config prints them.
+void check_before_start(const config::Config& cfg, bool log_warnings) {
+  Preflight checked = preflight(cfg);
+  for (const config::Issue& warning : checked.warnings) {
+    if (log_warnings) log::warn(warning.to_string());
+    else std::fprintf(stderr, "%s\n", warning.to_string().c_str());
+  }
+  if (!checked.errors.empty()) throw config::Error(std::move(checked.errors));
+}
+
+}  // namespace
+
+void apply_log_level(const std::string& level) {
+  log::Level parsed;
+  if (!level.empty() && log::parse_level(level, parsed)) log::set_level(parsed);
+}
+
+int cmd_run(const std::string& config_path) {
+  config::Config cfg = config::load_file(config_path);
+  log::info(std::string("mtls-sidecar ") + kVersion + " starting with " + cfg.path);
+  // The key's passphrase leaves the environment (and /proc/PID/environ) before anything else
+  // runs; the pre-flight load and every reload read it from memory.
+  certs::take_passphrase_env(cfg.identity.file.key_passphrase_env);
+  certs::take_passphrase_env(cfg.identity.local_ca.key_passphrase_env);
+  check_before_start(cfg, true);
+  // Least privilege (proxy/sandbox.hpp): the sandbox before any thread exists, the user switch
+  // once the ports are bound.
+  const sandbox::Plan plan = sandbox::make_plan(cfg);
+  const config::Config cfg_for_messages = cfg;  // `cfg` moves into the sidecar
+  Sidecar sidecar(std::move(cfg), {.handle_signals = true});
+  log::info(sandbox::restrict_filesystem(plan).detail);
+  try {
+    sidecar.start();
+  } catch (const ListenError& e) {  // at the line of the address, like every config problem
+    throw config::Error({config::issue_at(cfg_for_messages, e.field(), e.what())});
+  }
+  sandbox::drop_privileges(plan);
+  if (!plan.user.empty()) log::info("running as user " + plan.user);
+  log::info("ready");
+  sidecar.wait();
+  sidecar.stop();
+  log::info("stopped");
+  return 0;
+}
+
+int cmd_check_config(const std::string& config_path, bool schema_only) {
+  const config::Config cfg = config::load_file(config_path);
+  if (!schema_only) check_before_start(cfg, false);
+  std::printf("%s: ok (%zu inbound, %zu outbound listeners%s)\n", config_path.c_str(),
+              cfg.inbound.size(), cfg.outbound.size(), schema_only ? "; schema only" : "");
+  return 0;
+}
+
+int cmd_ca_init(const CaInitFlags& f) {
+  const Passphrase pass(f.passphrase_file);
+  const auto ca = certs::LocalCa::init(f.dir, f.trust_domain, pass.text, f.force);
+  std::printf("created CA %s in %s (ca.crt, ca.key mode 0600)\n",
+              certs::subject_text(ca.certificate()).c_str(), ca.dir().c_str());
+  return 0;
+}
+
+int cmd_ca_issue(const CaIssueFlags& f) {
+  config::Duration ttl{};
+  std::string why;
+  if (!config::parse_duration(f.ttl, ttl, why)) throw std::invalid_argument("--ttl: " + why);
+  if (!f.force) refuse_overwrite(f.out);
+  const Passphrase pass(f.passphrase_file);
+  const auto ca = certs::LocalCa::open(f.dir, pass.text);
+  certs::LeafRequest req;
+  req.spiffe_id = f.spiffe_id;
+  req.dns_names = f.dns_names;
+  req.ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
+  const auto issued = ca.issue(req);
+  certs::write_issued(f.out, issued, ca.certificate());
+  const std::string& who = f.spiffe_id.empty() ? f.dns_names.front() : f.spiffe_id;
+  std::printf("issued %s serial %s -> %s/tls.crt, %s/tls.key\n", who.c_str(),
+              certs::serial_hex(issued.cert.get()).c_str(), f.out.c_str(), f.out.c_str());
+  return 0;
+}
+
+int cmd_demo() { return run_demo(); }
+
+}  // namespace mtls::proxy

@@ -1,0 +1,34 @@
+#pragma once
+// The bodies of the command-line commands (proxy/cli.cpp declares their flags). Each returns the
+// process exit code: 0 ok, 1 failure; config and start-up problems are printed to stderr.
+
+#include <string>
+#include <vector>
+
+namespace mtls::proxy {
+
+struct CaInitFlags {
+  std::string dir;
+  std::string trust_domain;
+  std::string passphrase_file;
+  bool force = false;
+};
+
+struct CaIssueFlags {
+  std::string dir;
+  std::string spiffe_id;               // empty: a DNS-only certificate
+  std::vector<std::string> dns_names;
+  std::string out;
+  std::string ttl;                     // already checked by the parser
+  std::string passphrase_file;
+  bool force = false;
+};
+
+void apply_log_level(const std::string& level);  // "" leaves the default
+int cmd_run(const std::string& config_path);
+int cmd_check_config(const std::string& config_path, bool schema_only);
+int cmd_ca_init(const CaInitFlags& flags);
+int cmd_ca_issue(const CaIssueFlags& flags);
+int cmd_demo();
+
+}  // namespace mtls::proxy

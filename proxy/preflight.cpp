@@ -1,0 +1,114 @@
+#include "proxy/preflight.hpp"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "certs/certificate_source.hpp"
+#include "certs/load_error.hpp"
+#include "certs/tls_contexts.hpp"
+
+namespace mtls::proxy {
+namespace {
+
+// Loads and validates what `run` would serve. A source stops at its first problem, so this
+// reports at most one; the next check-config shows the next.
+void check_identity(const config::Config& config, Preflight& out) {
+  try {
+    const std::unique_ptr<certs::CertificateSource> source = certs::make_source(config);
+    const auto contexts = certs::make_tls_contexts(source->load(), config.tls);
+    for (const std::string& warning : contexts->warnings) {
+      out.warnings.push_back(
+          config::issue_at(config, "trust.crl", "warning: " + config::as_written(config, warning)));
+    }
+  } catch (const certs::LoadError& e) {
+    out.errors.push_back(
+        config::issue_at(config, e.field(), config::as_written(config, e.what())));
+  } catch (const std::exception& e) {
+    // What is left is building the TLS contexts from a valid bundle: the cipher list, or a key
+    // type OpenSSL will not serve.
+    const std::string message = e.what();
+    const bool ciphers = message.find("tls.cipher_suites") != std::string::npos;
+    out.errors.push_back(config::issue_at(config, ciphers ? "tls.cipher_suites" : "identity",
+                                          config::as_written(config, message)));
+  }
+}
+
+std::string octal(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", unsigned(mode & 07777));
+  return text;
+}
+
+// A private key others can write can be replaced by anyone on the host: refused. One others
+// (or the group) can read is a leaked identity waiting to happen, yet common (Kubernetes Secret
+// volumes default to 0644): a warning. Symlinks are followed: the mode that counts is the file's.
+void check_secret_mode(const config::Config& config, const std::string& field,
+                       const std::string& path, Preflight& out) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return;  // loading reports it
+  const std::string file = config::as_written(config, path);
+  if (st.st_mode & S_IWOTH) {
+    out.errors.push_back(config::issue_at(
+        config, field,
+        file + ": writable by others (mode " + octal(st.st_mode) +
+            "): anyone on this host could replace it; chmod 600 " + file));
+  } else if (st.st_mode & (S_IRGRP | S_IROTH)) {
+    out.warnings.push_back(config::issue_at(
+        config, field,
+        "warning: " + file + ": readable by " + (st.st_mode & S_IROTH ? "others" : "group") +
+            " (mode " + octal(st.st_mode) + "); chmod 600 " + file));
+  }
+}
+
+void check_secret_modes(const config::Config& config, Preflight& out) {
+  const config::IdentityConfig& id = config.identity;
+  if (id.source == config::IdentitySource::file) {
+    check_secret_mode(config, "identity.file.key", id.file.key, out);
+    check_secret_mode(config, "identity.file.key_passphrase_file", id.file.key_passphrase_file, out);
+  } else if (id.source == config::IdentitySource::local_ca) {
+    const std::string ca_key = (std::filesystem::path(id.local_ca.dir) / "ca.key").string();
+    check_secret_mode(config, "identity.local_ca.dir", ca_key, out);
+    check_secret_mode(config, "identity.local_ca.key_passphrase_file",
+                      id.local_ca.key_passphrase_file, out);
+  }
+}
+
+}  // namespace
+
+std::vector<config::Issue> not_built(const config::Config& config) {
+  std::vector<config::Issue> issues;
+  if (config.identity.source == config::IdentitySource::acm) {
+    issues.push_back(config::issue_at(config, "identity.source",
+                                      "source acm is not available in this build yet; use file "
+                                      "or local_ca"));
+  }
+  // HTTP mode (identity header, pooled upstream connections) is not built: relaying bytes
+  // without the header an app configured for it expects would fail silently.
+  const auto refuse_http = [&](const std::string& path, const std::string& name,
+                               config::Protocol protocol) {
+    if (protocol != config::Protocol::http) return;
+    issues.push_back(config::issue_at(config, path + ".protocol",
+                                      "listener " + name + ": protocol http is not available in "
+                                      "this build yet; use protocol: tcp"));
+  };
+  for (std::size_t i = 0; i < config.inbound.size(); ++i)
+    refuse_http("inbound[" + std::to_string(i) + "]", config.inbound[i].name,
+                config.inbound[i].protocol);
+  for (std::size_t i = 0; i < config.outbound.size(); ++i)
+    refuse_http("outbound[" + std::to_string(i) + "]", config.outbound[i].name,
+                config.outbound[i].protocol);
+  return issues;
+}
+
+Preflight preflight(const config::Config& config) {
+  Preflight out;
+  out.errors = not_built(config);
+  check_secret_modes(config, out);
+  if (config.identity.source != config::IdentitySource::acm) check_identity(config, out);
+  return out;
+}
+
+}  // namespace mtls::proxy

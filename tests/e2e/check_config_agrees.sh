@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# check_config_agrees.sh PATH/TO/mtls-sidecar - `check-config` predicts `run`: over a corpus of
+# broken configs (missing, mismatched or unreadable files, an empty bundle, a missing CA
+# directory, features this build lacks, YAML mistakes) both commands exit 1 and print the same
+# FILE:LINE:COL: field: message lines, placed at the field that names the file, paths as written;
+# a good config passes check-config and runs. Ports are not bound by check-config and `forward`
+# is not reached by either, so the corpus has no mistakes of that kind. Loopback only.
+set -euo pipefail
+BIN=$(readlink -f "${1:?usage: check_config_agrees.sh PATH/TO/mtls-sidecar}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib.sh"
+e2e_init
+read -r IN FWD ADMIN < <(free_ports 3)
+cd "$W"
+
+"$BIN" ca init --dir ca --trust-domain demo.local >/dev/null
+"$BIN" ca init --dir other-ca --trust-domain other.local >/dev/null
+"$BIN" ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/orders --out orders >/dev/null
+"$BIN" ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/web --out web >/dev/null
+cp -r orders writable && chmod 666 writable/tls.key
+cp -r orders readable && chmod 644 readable/tls.key
+mkdir trust && cp ca/ca.crt trust/ca.crt && : >trust/empty.crt && echo "not a certificate" >trust/junk.crt
+
+# config NAME IDENTITY_LINES [TRUST] [PROTOCOL]: NAME.yaml, an inbound on $IN.
+config() {
+  cat >"$1.yaml" <<Y
+admin: { listen: 127.0.0.1:$ADMIN }
+workers: 1
+identity:
+$2
+trust: { ca_bundle: ${3:-trust/ca.crt} }
+inbound:
+  - name: orders
+    listen: 127.0.0.1:$IN
+    forward: 127.0.0.1:$FWD
+    protocol: ${4:-tcp}
+    allow: { spiffe_ids: ["spiffe://demo.local/ns/default/sa/web"] }
+limits: { drain_delay: 0s }
+Y
+}
+FILE='  source: file
+  file: { cert: orders/tls.crt, key: orders/tls.key }'
+config good "$FILE"
+config missing-cert '  source: file
+  file: { cert: nowhere/tls.crt, key: orders/tls.key }'
+config mismatched-key '  source: file
+  file: { cert: orders/tls.crt, key: web/tls.key }'
+config empty-bundle "$FILE" trust/empty.crt
+config junk-bundle "$FILE" trust/junk.crt
+config other-ca "$FILE" other-ca/ca.crt
+config missing-passphrase '  source: file
+  file: { cert: orders/tls.crt, key: orders/tls.key, key_passphrase_file: nowhere.pass }'
+config missing-ca-dir '  source: local_ca
+  local_ca: { dir: no-ca/, spiffe_id: "spiffe://demo.local/ns/default/sa/orders" }'
+config http "$FILE" trust/ca.crt http
+config acm '  source: acm
+  acm: { certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000", region: us-east-1 }'
+config writable-key '  source: file
+  file: { cert: writable/tls.crt, key: writable/tls.key }'
+config readable-key '  source: file
+  file: { cert: readable/tls.crt, key: readable/tls.key }'
+config unknown-key "$FILE
+  colour: blue"
+sed 's/^workers: 1/workers: many/' good.yaml >wrong-type.yaml
+sed 's/^inbound:/inbound: [/' good.yaml >yaml-syntax.yaml
+
+# The exact messages of the mistakes newcomers make most: at the field naming the file, as written.
+declare -A WANT=(
+  [missing-cert]='missing-cert.yaml:5:11: identity.file.cert: nowhere/tls.crt: cannot read: No such file or directory'
+  [mismatched-key]='mismatched-key.yaml:5:33: identity.file.key: web/tls.key: private key does not match the certificate orders/tls.crt'
+  [empty-bundle]='empty-bundle.yaml:6:10: trust.ca_bundle: trust/empty.crt: no certificate found'
+  [other-ca]='other-ca.yaml:5:11: identity.file.cert: orders/tls.crt: certificate does not chain to the trust bundle other-ca/ca.crt: self-signed certificate in certificate chain'
+  [missing-ca-dir]='missing-ca-dir.yaml:5:15: identity.local_ca.dir: no-ca/: no such directory; create the CA with `mtls-sidecar ca init --dir no-ca/`'
+  [http]='http.yaml:11:5: inbound[0].protocol: listener orders: protocol http is not available in this build yet; use protocol: tcp'
+  [writable-key]='writable-key.yaml:5:35: identity.file.key: writable/tls.key: writable by others (mode 0666): anyone on this host could replace it; chmod 600 writable/tls.key'
+  [acm]='acm.yaml:4:3: identity.source: source acm is not available in this build yet; use file or local_ca'
+)
+
+for name in missing-cert mismatched-key empty-bundle junk-bundle other-ca missing-passphrase \
+            missing-ca-dir http acm writable-key unknown-key wrong-type yaml-syntax; do
+  rc=0; "$BIN" check-config --config "$name.yaml" >/dev/null 2>check.err || rc=$?
+  [ "$rc" = 1 ] || fail "check-config $name.yaml: exit $rc, want 1: $(cat check.err)"
+  [ -s check.err ] || fail "check-config $name.yaml: exit 1 without a message"
+  rc=0; timeout 10 "$BIN" run --config "$name.yaml" >/dev/null 2>run.err || rc=$?
+  [ "$rc" = 1 ] || fail "run $name.yaml: exit $rc, want 1 like check-config: $(cat run.err)"
+  while IFS= read -r line; do
+    grep -qxF -- "$line" run.err || fail "run $name.yaml does not say what check-config says: $line; run says: $(cat run.err)"
+  done <check.err
+  if [ -n "${WANT[$name]:-}" ]; then
+    grep -qxF -- "${WANT[$name]}" check.err || fail "check-config $name.yaml: want: ${WANT[$name]}; got: $(cat check.err)"
+  fi
+  grep -q "keeps serving" run.err && fail "run $name.yaml speaks of a previous identity: $(cat run.err)"
+  echo "ok   $name: check-config and run both refuse it: $(head -n 1 check.err)"
+done
+
+# A key others can read is a warning, from both commands; the sidecar still starts.
+WARNING='readable-key.yaml:5:35: identity.file.key: warning: readable/tls.key: readable by others (mode 0644); chmod 600 readable/tls.key'
+"$BIN" check-config --config readable-key.yaml >/dev/null 2>check.err || fail "check-config readable-key.yaml: $(cat check.err)"
+grep -qxF -- "$WARNING" check.err || fail "check-config readable-key.yaml: want: $WARNING; got: $(cat check.err)"
+"$BIN" run --config readable-key.yaml >readable.log 2>&1 & pid=$!; PIDS+=($pid)
+up "$IN" || fail "run readable-key.yaml did not start: $(cat readable.log)"
+grep -qF -- "$WARNING" readable.log || fail "run readable-key.yaml does not warn: $(cat readable.log)"
+kill "$pid"; wait "$pid" || fail "run readable-key.yaml did not stop cleanly"
+echo "ok   readable-key: check-config and run both warn, naming the file and its mode"
+
+"$BIN" check-config --config good.yaml >/dev/null 2>check.err || fail "check-config good.yaml: $(cat check.err)"
+[ -s check.err ] && fail "check-config good.yaml warns: $(cat check.err)"
+"$BIN" run --config good.yaml >good.log 2>&1 & PIDS+=($!)
+up "$IN" || fail "run good.yaml did not start: $(cat good.log)"
+echo "ok   good: check-config accepts it and run starts"
+
+# Ports are run's to bind; one in use is still reported at the line of its address.
+rc=0; timeout 10 "$BIN" run --config good.yaml >/dev/null 2>run.err || rc=$?
+WANT_PORT="good.yaml:9:5: inbound[0].listen: listener orders on 127.0.0.1:$IN: Address already in use"
+[ "$rc" = 1 ] && grep -qxF -- "$WANT_PORT" run.err || fail "a second run on good.yaml: exit $rc, want 1 and: $WANT_PORT; got: $(cat run.err)"
+read -r IN2 < <(free_ports 1)
+sed "s/127.0.0.1:$IN/127.0.0.1:$IN2/" good.yaml >admin-taken.yaml
+rc=0; timeout 10 "$BIN" run --config admin-taken.yaml >/dev/null 2>run.err || rc=$?
+WANT_ADMIN="admin-taken.yaml:1:10: admin.listen: admin on 127.0.0.1:$ADMIN: Address already in use"
+[ "$rc" = 1 ] && grep -qxF -- "$WANT_ADMIN" run.err || fail "admin port taken: exit $rc, want 1 and: $WANT_ADMIN; got: $(cat run.err); good: $(cat good.log)"
+echo "ok   a port in use fails run (exit 1) at the line of its address"
