@@ -1,6 +1,6 @@
 // `mtls-sidecar demo` keeps passing, and the two helpers it is built from behave: WireTap
 // records both directions of every connection, tls_probe's half-close still gets the whole reply.
-#include "proxy/demo.hpp"
+#include "proxy/demo/demo.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <string>
 
-#include "proxy/tls_probe.hpp"
-#include "proxy/wire_tap.hpp"
+#include "proxy/demo/tls_probe.hpp"
+#include "proxy/demo/wire_tap.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/sidecar_pair.hpp"
 

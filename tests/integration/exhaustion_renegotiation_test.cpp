@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "certs/openssl_ptr.hpp"
-#include "proxy/demo_sockets.hpp"
+#include "proxy/demo/demo_sockets.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/reliability.hpp"
 #include "tests/support/sidecar_pair.hpp"

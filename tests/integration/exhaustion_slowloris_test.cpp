@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "proxy/tls_probe.hpp"
+#include "proxy/demo/tls_probe.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/reliability.hpp"
 #include "tests/support/sidecar_pair.hpp"

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "proxy/demo_sockets.hpp"
+#include "proxy/demo/demo_sockets.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/reliability.hpp"
 #include "tests/support/sidecar_pair.hpp"

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "proxy/tls_probe.hpp"
+#include "proxy/demo/tls_probe.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/reliability.hpp"
 #include "tests/support/sidecar_pair.hpp"

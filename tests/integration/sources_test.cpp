@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "certs/pem.hpp"
-#include "proxy/tls_probe.hpp"
+#include "proxy/demo/tls_probe.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/sidecar_pair.hpp"
 

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "certs/pem.hpp"
-#include "proxy/tls_probe.hpp"
+#include "proxy/demo/tls_probe.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/reliability.hpp"
 #include "tests/support/sidecar_pair.hpp"

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "proxy/sidecar.hpp"
+#include "proxy/sidecar/sidecar.hpp"
 #include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/sidecar_pair.hpp"

@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "proxy/sidecar.hpp"
+#include "proxy/sidecar/sidecar.hpp"
 
 namespace mtls::test {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "proxy/sidecar.hpp"
+#include "proxy/sidecar/sidecar.hpp"
 #include "tests/support/test_pki.hpp"
 
 namespace mtls::test {

@@ -15,7 +15,7 @@
 #include <functional>
 
 #include "certs/pem.hpp"
-#include "proxy/sandbox.hpp"
+#include "proxy/sidecar/sandbox.hpp"
 
 namespace mtls::proxy {
 namespace {

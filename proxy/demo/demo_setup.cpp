@@ -1,4 +1,4 @@
-#include "proxy/demo_setup.hpp"
+#include "proxy/demo/demo_setup.hpp"
 
 #include <stdlib.h>
 

@@ -1,4 +1,4 @@
-#include "proxy/demo_sockets.hpp"
+#include "proxy/demo/demo_sockets.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 #pragma once
-// The bodies of the command-line commands (proxy/cli.cpp declares their flags). Each returns the
+// The bodies of the command-line commands (proxy/sidecar/cli.cpp declares their flags). Each returns the
 // process exit code: 0 ok, 1 failure; config and start-up problems are printed to stderr.
 
 #include <string>

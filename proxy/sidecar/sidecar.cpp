@@ -1,4 +1,4 @@
-#include "proxy/sidecar.hpp"
+#include "proxy/sidecar/sidecar.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -7,9 +7,9 @@
 
 #include "certs/describe.hpp"
 #include "metrics/log.hpp"
-#include "proxy/listen_error.hpp"
-#include "proxy/preflight.hpp"
-#include "proxy/usable_cpus.hpp"
+#include "proxy/sidecar/listen_error.hpp"
+#include "proxy/sidecar/preflight.hpp"
+#include "proxy/sidecar/usable_cpus.hpp"
 
 namespace mtls::proxy {
 namespace {

@@ -1,4 +1,4 @@
-#include "proxy/sandbox.hpp"
+#include "proxy/sidecar/sandbox.hpp"
 
 #include <fcntl.h>
 #include <grp.h>

@@ -2,7 +2,7 @@
 // help. This file only declares the commands and maps outcomes to exit codes; the commands
 // themselves are in cli_commands.cpp.
 
-#include "proxy/cli.hpp"
+#include "proxy/sidecar/cli.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "proxy/cli_commands.hpp"
-#include "proxy/version.hpp"
+#include "proxy/sidecar/cli_commands.hpp"
+#include "proxy/sidecar/version.hpp"
 
 namespace mtls::proxy {
 namespace {

@@ -8,9 +8,9 @@
 #include <string>
 
 #include "config/config.hpp"
-#include "proxy/demo_backend.hpp"
-#include "proxy/sidecar.hpp"
-#include "proxy/wire_tap.hpp"
+#include "proxy/demo/demo_backend.hpp"
+#include "proxy/sidecar/sidecar.hpp"
+#include "proxy/demo/wire_tap.hpp"
 
 namespace mtls::proxy::demo {
 

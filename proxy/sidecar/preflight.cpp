@@ -1,4 +1,4 @@
-#include "proxy/preflight.hpp"
+#include "proxy/sidecar/preflight.hpp"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "proxy/demo.hpp"
+#include "proxy/demo/demo.hpp"
 
 #include <string>
 #include <thread>
@@ -6,9 +6,9 @@
 #include "certs/peer_identity.hpp"
 #include "certs/pem.hpp"
 #include "metrics/log.hpp"
-#include "proxy/demo_report.hpp"
-#include "proxy/demo_setup.hpp"
-#include "proxy/tls_probe.hpp"
+#include "proxy/demo/demo_report.hpp"
+#include "proxy/demo/demo_setup.hpp"
+#include "proxy/demo/tls_probe.hpp"
 
 namespace mtls::proxy {
 namespace {

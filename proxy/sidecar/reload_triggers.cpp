@@ -1,4 +1,4 @@
-#include "proxy/reload_triggers.hpp"
+#include "proxy/sidecar/reload_triggers.hpp"
 
 #include <cstdio>
 #include <ctime>

@@ -1,3 +1,3 @@
-#include "proxy/cli.hpp"
+#include "proxy/sidecar/cli.hpp"
 
 int main(int argc, char** argv) { return mtls::proxy::run_cli(argc, argv); }

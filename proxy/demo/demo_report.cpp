@@ -1,4 +1,4 @@
-#include "proxy/demo_report.hpp"
+#include "proxy/demo/demo_report.hpp"
 
 #include <cstdint>
 #include <cstdio>

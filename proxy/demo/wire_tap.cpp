@@ -1,4 +1,4 @@
-#include "proxy/wire_tap.hpp"
+#include "proxy/demo/wire_tap.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "proxy/demo_sockets.hpp"
+#include "proxy/demo/demo_sockets.hpp"
 
 namespace mtls::proxy {
 namespace {

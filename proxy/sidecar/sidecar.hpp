@@ -27,7 +27,7 @@
 #include "metrics/metrics.hpp"
 #include "proxy/forward_resolver.hpp"
 #include "proxy/listener_spec.hpp"
-#include "proxy/reload_triggers.hpp"
+#include "proxy/sidecar/reload_triggers.hpp"
 #include "proxy/worker.hpp"
 
 namespace mtls::proxy {

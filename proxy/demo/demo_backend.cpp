@@ -1,4 +1,4 @@
-#include "proxy/demo_backend.hpp"
+#include "proxy/demo/demo_backend.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "proxy/demo_sockets.hpp"
+#include "proxy/demo/demo_sockets.hpp"
 
 namespace mtls::proxy {
 namespace {

@@ -1,4 +1,4 @@
-#include "proxy/usable_cpus.hpp"
+#include "proxy/sidecar/usable_cpus.hpp"
 
 #include <sched.h>
 

@@ -1,4 +1,4 @@
-#include "proxy/cli_commands.hpp"
+#include "proxy/sidecar/cli_commands.hpp"
 
 #include <openssl/crypto.h>
 
@@ -11,12 +11,12 @@
 #include "certs/x509_fields.hpp"
 #include "config/config.hpp"
 #include "metrics/log.hpp"
-#include "proxy/demo.hpp"
-#include "proxy/listen_error.hpp"
-#include "proxy/preflight.hpp"
-#include "proxy/sandbox.hpp"
-#include "proxy/sidecar.hpp"
-#include "proxy/version.hpp"
+#include "proxy/demo/demo.hpp"
+#include "proxy/sidecar/listen_error.hpp"
+#include "proxy/sidecar/preflight.hpp"
+#include "proxy/sidecar/sandbox.hpp"
+#include "proxy/sidecar/sidecar.hpp"
+#include "proxy/sidecar/version.hpp"
 
 namespace mtls::proxy {
 namespace {
@@ -63,7 +63,7 @@ int cmd_run(const std::string& config_path) {
   certs::take_passphrase_env(cfg.identity.file.key_passphrase_env);
   certs::take_passphrase_env(cfg.identity.local_ca.key_passphrase_env);
   check_before_start(cfg, true);
-  // Least privilege (proxy/sandbox.hpp): the sandbox before any thread exists, the user switch
+  // Least privilege (proxy/sidecar/sandbox.hpp): the sandbox before any thread exists, the user switch
   // once the ports are bound.
   const sandbox::Plan plan = sandbox::make_plan(cfg);
   const config::Config cfg_for_messages = cfg;  // `cfg` moves into the sidecar

@@ -1,4 +1,4 @@
-#include "proxy/tls_probe.hpp"
+#include "proxy/demo/tls_probe.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -12,7 +12,7 @@
 
 #include "certs/openssl_ptr.hpp"
 #include "certs/peer_identity.hpp"
-#include "proxy/demo_sockets.hpp"
+#include "proxy/demo/demo_sockets.hpp"
 
 namespace mtls::proxy {
 namespace {
