@@ -36,7 +36,8 @@ std::string AnchorDomains::describe(X509* anchor) const {
   for (const Entry& e : entries_) {
     if (X509_cmp(e.root.get(), anchor) != 0) continue;
     std::string name = e.domain.empty() ? "every trust domain not in trust.domains" : e.domain;
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      names.push_back(std::move(name));
   }
   std::string out;
   for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;

@@ -21,12 +21,13 @@ struct Secret {
 void load_trust(const config::TrustConfig& trust, CertificateBundle& bundle) {
   if (!trust.ca_bundle.empty()) {
     bundle.trust_from = {"trust.ca_bundle", trust.ca_bundle};
-    bundle.trust = attribute_to("trust.ca_bundle", [&] { return load_certificates(trust.ca_bundle); });
+    bundle.trust =
+        attribute_to("trust.ca_bundle", [&] { return load_certificates(trust.ca_bundle); });
   }
   for (const config::TrustDomainBundle& domain : trust.domains) {
-    bundle.domains.push_back({domain.domain, attribute_to("trust.domains." + domain.domain, [&] {
-                                return load_certificates(domain.ca_bundle);
-                              }),
+    bundle.domains.push_back({domain.domain,
+                              attribute_to("trust.domains." + domain.domain,
+                                           [&] { return load_certificates(domain.ca_bundle); }),
                               domain.ca_bundle});
   }
   if (!trust.crl.empty())
@@ -95,7 +96,8 @@ class FileSource : public CertificateSource {
                                 &trust.ca_bundle, &trust.crl}) {
         *path = resolve(*path);
       }
-      for (config::TrustDomainBundle& domain : trust.domains) domain.ca_bundle = resolve(domain.ca_bundle);
+      for (config::TrustDomainBundle& domain : trust.domains)
+        domain.ca_bundle = resolve(domain.ca_bundle);
       return load_once(identity, trust);
     });
   }
@@ -153,14 +155,14 @@ class LocalCaSource : public CertificateSource {
     const std::string dir_field = "identity.local_ca.dir";
     std::error_code ec;
     if (!std::filesystem::is_directory(ca_.dir, ec)) {
-      throw LoadError(dir_field, ca_.dir + ": no such directory; create the CA with `mtls-sidecar "
-                                 "ca init --dir " + ca_.dir + "`");
+      throw LoadError(dir_field, ca_.dir +
+                                     ": no such directory; create the CA with `mtls-sidecar "
+                                     "ca init --dir " +
+                                     ca_.dir + "`");
     }
-    const Secret pass{attribute_to(passphrase_field("identity.local_ca", ca_.key_passphrase_file),
-                                   [&] {
-                                     return read_passphrase(ca_.key_passphrase_file,
-                                                            ca_.key_passphrase_env);
-                                   })};
+    const Secret pass{attribute_to(
+        passphrase_field("identity.local_ca", ca_.key_passphrase_file),
+        [&] { return read_passphrase(ca_.key_passphrase_file, ca_.key_passphrase_env); })};
     const LocalCa ca = attribute_to(dir_field, [&] { return LocalCa::open(ca_.dir, pass.text); });
     LeafRequest request;
     request.spiffe_id = ca_.spiffe_id;

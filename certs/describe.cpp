@@ -35,11 +35,13 @@ std::string rfc3339(std::time_t t) {
   return buf;
 }
 
-std::string describe_json(const TlsContexts* c, const ReloadResult& last, std::time_t last_attempt) {
+std::string describe_json(const TlsContexts* c, const ReloadResult& last,
+                          std::time_t last_attempt) {
   json::object doc;
-  doc["last_reload"] = {{"at", last_attempt ? json::value(rfc3339(last_attempt)) : json::value(nullptr)},
-                        {"result", last.ok ? "success" : "failure"},
-                        {"error", last.reason}};
+  doc["last_reload"] = {
+      {"at", last_attempt ? json::value(rfc3339(last_attempt)) : json::value(nullptr)},
+      {"result", last.ok ? "success" : "failure"},
+      {"error", last.reason}};
   if (!c) {
     doc["identity"] = nullptr;
     doc["trust"] = json::array();

@@ -11,7 +11,8 @@ namespace mtls::certs {
 
 // `contexts` may be null (nothing loaded yet). Times are RFC 3339 UTC, serials hex strings; each
 // certificate also has expires_in_seconds (negative once expired).
-std::string describe_json(const TlsContexts* contexts, const ReloadResult& last, std::time_t last_attempt);
+std::string describe_json(const TlsContexts* contexts, const ReloadResult& last,
+                          std::time_t last_attempt);
 
 // "2026-11-23T13:29:24Z"
 std::string rfc3339(std::time_t t);

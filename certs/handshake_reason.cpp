@@ -8,13 +8,18 @@ using metrics::HandshakeReason;
 
 HandshakeReason reason_for_verify_error(long e) {
   switch (e) {
-    case X509_V_ERR_CERT_HAS_EXPIRED: return HandshakeReason::expired;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return HandshakeReason::expired;
     // Our CRL is past its nextUpdate (trust.crl_stale: refuse): the peer's certificate may be fine.
-    case X509_V_ERR_CRL_HAS_EXPIRED: return HandshakeReason::crl_stale;
-    case X509_V_ERR_CERT_NOT_YET_VALID: return HandshakeReason::not_yet_valid;
-    case X509_V_ERR_CERT_REVOKED: return HandshakeReason::revoked;
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+      return HandshakeReason::crl_stale;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return HandshakeReason::not_yet_valid;
+    case X509_V_ERR_CERT_REVOKED:
+      return HandshakeReason::revoked;
     // The server is not the name we dialled (outbound verify_server_name): an identity refusal.
-    case X509_V_ERR_HOSTNAME_MISMATCH: return HandshakeReason::identity_denied;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+      return HandshakeReason::identity_denied;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
@@ -22,7 +27,8 @@ HandshakeReason reason_for_verify_error(long e) {
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_CERT_UNTRUSTED:
       return HandshakeReason::unknown_ca;
-    default: return HandshakeReason::bad_certificate;
+    default:
+      return HandshakeReason::bad_certificate;
   }
 }
 
@@ -50,15 +56,20 @@ HandshakeReason reason_for_ssl_error(int r) {
     case SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM:
     case SSL_R_NO_CIPHERS_AVAILABLE:
       return HandshakeReason::no_shared_cipher;
-    case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED: return HandshakeReason::expired;
-    case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED: return HandshakeReason::revoked;
-    case SSL_R_TLSV1_ALERT_UNKNOWN_CA: return HandshakeReason::unknown_ca;
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+      return HandshakeReason::expired;
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+      return HandshakeReason::revoked;
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+      return HandshakeReason::unknown_ca;
     case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
     case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
     case SSL_R_EXCESSIVE_MESSAGE_SIZE:
       return HandshakeReason::bad_certificate;
-    case SSL_R_UNEXPECTED_EOF_WHILE_READING: return HandshakeReason::peer_closed;
-    default: return HandshakeReason::other;
+    case SSL_R_UNEXPECTED_EOF_WHILE_READING:
+      return HandshakeReason::peer_closed;
+    default:
+      return HandshakeReason::other;
   }
 }
 
@@ -68,7 +79,7 @@ HandshakeFailure classify_handshake_failure(SSL* ssl, unsigned long openssl_erro
                                             const PeerCheck& check, bool peer_closed) {
   if (check.checked() && !check.verdict().allowed) {
     return {check.verdict().reason == "bad_certificate" ? HandshakeReason::bad_certificate
-                                                         : HandshakeReason::identity_denied,
+                                                        : HandshakeReason::identity_denied,
             check.verdict().detail};
   }
   const long verify = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;

@@ -64,10 +64,11 @@ X509Ptr new_certificate(EVP_PKEY* key, const std::string& common_name, std::time
   // subject, with the SANs marked critical by the caller (RFC 5280 §4.2.1.6).
   const std::string cn = common_name.substr(0, 64);
   if (!cn.empty()) {
-    check(X509_NAME_add_entry_by_NID(X509_get_subject_name(cert.get()), NID_commonName,
-                                     MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.data()),
-                                     static_cast<int>(cn.size()), -1, 0),
-          "cannot set the common name");
+    check(
+        X509_NAME_add_entry_by_NID(X509_get_subject_name(cert.get()), NID_commonName, MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(cn.data()),
+                                   static_cast<int>(cn.size()), -1, 0),
+        "cannot set the common name");
   }
   if (ASN1_TIME_set(X509_getm_notBefore(cert.get()), not_before) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert.get()), not_after) == nullptr) {
@@ -151,9 +152,10 @@ std::string leaf_common_name(const LeafRequest& request) {
 // The trust domain a CA certificate is for: its permitted URI name constraint (new CAs), else
 // the "<domain> local CA" common name older `ca init` wrote; "" when neither says.
 std::string ca_trust_domain(X509* ca) {
-  using NameConstraintsPtr = std::unique_ptr<NAME_CONSTRAINTS, OpenSslDeleter<NAME_CONSTRAINTS_free>>;
-  NameConstraintsPtr nc(static_cast<NAME_CONSTRAINTS*>(
-      X509_get_ext_d2i(ca, NID_name_constraints, nullptr, nullptr)));
+  using NameConstraintsPtr =
+      std::unique_ptr<NAME_CONSTRAINTS, OpenSslDeleter<NAME_CONSTRAINTS_free>>;
+  NameConstraintsPtr nc(
+      static_cast<NAME_CONSTRAINTS*>(X509_get_ext_d2i(ca, NID_name_constraints, nullptr, nullptr)));
   for (int i = 0; nc && i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); ++i) {
     const GENERAL_NAME* base = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i)->base;
     if (base->type != GEN_URI) continue;
@@ -276,9 +278,8 @@ IssuedCertificate LocalCa::issue(const LeafRequest& request) const {
   // a peer would refuse it from then on anyway, and the renewal would be timed past that.
   const std::time_t issued = std::time(nullptr) + request.not_before_offset.count();
   const std::time_t ca_end = to_time_t(X509_get0_notAfter(cert_.get()));
-  X509Ptr cert =
-      new_certificate(key.get(), leaf_common_name(request), issued - kClockSkew.count(),
-                      std::min<std::time_t>(issued + request.ttl.count(), ca_end));
+  X509Ptr cert = new_certificate(key.get(), leaf_common_name(request), issued - kClockSkew.count(),
+                                 std::min<std::time_t>(issued + request.ttl.count(), ca_end));
   X509* x = cert.get();
   check(X509_set_issuer_name(x, X509_get_subject_name(cert_.get())), "cannot set the issuer");
   add_subject_alt_names(x, request);

@@ -16,7 +16,9 @@ namespace mtls::certs {
 template <auto Free>
 struct OpenSslDeleter {
   template <class T>
-  void operator()(T* p) const noexcept { Free(p); }
+  void operator()(T* p) const noexcept {
+    Free(p);
+  }
 };
 
 using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;

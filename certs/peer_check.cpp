@@ -18,8 +18,8 @@ std::optional<Verdict> foreign_anchor(X509_STORE_CTX* ctx, SSL* ssl, const PeerI
   const std::string id = peer.spiffe_id();
   if (id.empty()) return std::nullopt;  // DNS SAN / CN identities: any configured root
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
-  X509* anchor = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, sk_X509_num(chain) - 1)
-                                                 : nullptr;
+  X509* anchor =
+      chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, sk_X509_num(chain) - 1) : nullptr;
   const AnchorDomains* domains = AnchorDomains::of(SSL_get_SSL_CTX(ssl));
   const std::string domain = spiffe_trust_domain(id);
   if (anchor && domains && domains->vouches(anchor, domain)) return std::nullopt;
@@ -57,7 +57,8 @@ const Verdict& PeerCheck::finish(SSL* ssl) {
 int PeerCheck::verify_callback(int preverify_ok, X509_STORE_CTX* ctx) {
   if (!preverify_ok) return 0;  // the chain failed: OpenSSL's own error stands
   if (X509_STORE_CTX_get_error_depth(ctx) != 0) return 1;
-  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
   auto* self = ssl ? static_cast<PeerCheck*>(SSL_get_ex_data(ssl, peer_check_index())) : nullptr;
   if (!self) {
     // A context of ours used without a PeerCheck: fail closed rather than admit anyone.

@@ -32,10 +32,11 @@ struct Verdict {
 };
 
 // The rules (DESIGN.md §5): a certificate with more than one URI SAN, or whose URI SAN is a
-// bare trust domain (spiffe://demo.local, no path), is refused (bad_certificate) whatever the policy; `any` admits every other
-// chain-verified peer; otherwise allowed if the SPIFFE ID is in spiffe_ids, or its trust domain
-// in trust_domains, or a DNS SAN in dns_names (ASCII case-insensitive), or — only for a
-// certificate without URI and DNS SANs (RFC 6125) — the CN in common_names.
+// bare trust domain (spiffe://demo.local, no path), is refused (bad_certificate) whatever the
+// policy; `any` admits every other chain-verified peer; otherwise allowed if the SPIFFE ID is in
+// spiffe_ids, or its trust domain in trust_domains, or a DNS SAN in dns_names (ASCII
+// case-insensitive), or — only for a certificate without URI and DNS SANs (RFC 6125) — the CN in
+// common_names.
 Verdict authorize(const PeerIdentity& peer, const config::PeerPolicy& policy);
 
 // The trust domain of a spiffe:// URI ("spiffe://demo.local/ns/x" -> "demo.local"), "" if invalid.

@@ -39,7 +39,7 @@ HandshakeFailure recheck_peer(SSL* ssl, const PeerCheck& check, const TlsContext
   if (ok) return {HandshakeReason::ok, {}};
   if (check.checked() && !check.verdict().allowed) {
     return {check.verdict().reason == "bad_certificate" ? HandshakeReason::bad_certificate
-                                                         : HandshakeReason::identity_denied,
+                                                        : HandshakeReason::identity_denied,
             check.verdict().detail};
   }
   return {reason_for_verify_error(error),

@@ -233,11 +233,11 @@ std::string to_pem(EVP_PKEY* key, const std::string& passphrase) {
     // through at billions of passphrases a day. N = 2^14, r = 8 (16 MiB, what `openssl pkcs8
     // -scrypt` uses) stays under the 32 MiB OpenSSL allows when decrypting.
     PKCS8_PRIV_KEY_INFO* info = EVP_PKEY2PKCS8(key);
-    X509_ALGOR* pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr,
-                                            kScryptN, kScryptR, kScryptP);
-    X509_SIG* sealed = info && pbe ? PKCS8_set0_pbe(passphrase.data(), int(passphrase.size()),
-                                                    info, pbe)
-                                   : nullptr;
+    X509_ALGOR* pbe =
+        PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr, kScryptN, kScryptR, kScryptP);
+    X509_SIG* sealed = info && pbe
+                           ? PKCS8_set0_pbe(passphrase.data(), int(passphrase.size()), info, pbe)
+                           : nullptr;
     if (sealed == nullptr) X509_ALGOR_free(pbe);  // PKCS8_set0_pbe owns it only on success
     ok = sealed && PEM_write_bio_PKCS8(bio.get(), sealed) == 1;
     X509_SIG_free(sealed);

@@ -41,7 +41,8 @@ inline constexpr std::uint64_t kScryptN = 1 << 14, kScryptR = 8, kScryptP = 1;
 std::string to_pem(X509* cert);
 std::string to_pem(EVP_PKEY* key, const std::string& passphrase = {});
 
-// Whole file as a string; throws "PATH: cannot read: <strerror>". Key buffers are cleansed by callers.
+// Whole file as a string; throws "PATH: cannot read: <strerror>". Key buffers are cleansed by
+// callers.
 std::string read_file(const std::string& path);
 // Writes atomically (temp file + rename) with the given mode (0600 for keys).
 void write_file(const std::string& path, std::string_view data, unsigned mode);

@@ -39,8 +39,8 @@ void stamp_resume_deadline(SSL_SESSION* session, milliseconds max_age, WallClock
 }
 
 WallClock::time_point resume_deadline(const SSL_SESSION* session) {
-  const auto raw = reinterpret_cast<std::uintptr_t>(
-      SSL_SESSION_get_ex_data(session, deadline_index()));
+  const auto raw =
+      reinterpret_cast<std::uintptr_t>(SSL_SESSION_get_ex_data(session, deadline_index()));
   return WallClock::time_point(milliseconds(static_cast<std::int64_t>(raw)));
 }
 

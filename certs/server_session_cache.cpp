@@ -69,8 +69,8 @@ void ServerSessionCache::evict(std::time_t now) {
 // OpenSSL hands us a reference: returning 1 keeps it (freed on erase), 0 gives it back.
 // Nothing here may throw: the callbacks run inside a handshake on a worker thread.
 int ServerSessionCache::on_new(SSL* ssl, SSL_SESSION* session) {
-  auto* self = static_cast<ServerSessionCache*>(
-      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), cache_index()));
+  auto* self =
+      static_cast<ServerSessionCache*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), cache_index()));
   unsigned length = 0;
   const unsigned char* bytes = SSL_SESSION_get_id(session, &length);
   if (self == nullptr || length == 0 || self->capacity_ == 0) return 0;
@@ -81,8 +81,8 @@ int ServerSessionCache::on_new(SSL* ssl, SSL_SESSION* session) {
   // renewed on a resumed handshake already carries the bound of the session it was copied from.
   stamp_resume_deadline(session, self->max_age_, wall);
   // Rounded up: eviction only frees memory, on_get refuses a session past its bound to the ms.
-  const std::time_t bound = std::chrono::ceil<std::chrono::seconds>(
-                                resume_deadline(session).time_since_epoch()).count();
+  const std::time_t bound =
+      std::chrono::ceil<std::chrono::seconds>(resume_deadline(session).time_since_epoch()).count();
   try {
     std::lock_guard lock(self->mutex_);
     if (self->by_id_.contains(id)) return 0;  // 2^256 IDs: only a re-announced session
@@ -98,8 +98,8 @@ int ServerSessionCache::on_new(SSL* ssl, SSL_SESSION* session) {
 SSL_SESSION* ServerSessionCache::on_get(SSL* ssl, const unsigned char* bytes, int length,
                                         int* copy) {
   *copy = 0;  // we return a reference of our own: the private copy below
-  auto* self = static_cast<ServerSessionCache*>(
-      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), cache_index()));
+  auto* self =
+      static_cast<ServerSessionCache*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), cache_index()));
   if (self == nullptr || length <= 0) return nullptr;
   const Id id = id_of(bytes, unsigned(length));
   SSL_SESSION* cached = nullptr;

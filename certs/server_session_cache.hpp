@@ -51,7 +51,8 @@ class ServerSessionCache {
   ServerSessionCache& operator=(const ServerSessionCache&) = delete;
 
   // Makes this the session cache of a server context: stateful tickets (SSL_OP_NO_TICKET), no
-  // internal cache, OpenSSL's session timeout (and the lifetime hint sent to clients) = max_age. `this` must outlive `ctx` (TlsContexts holds both, the cache declared first).
+  // internal cache, OpenSSL's session timeout (and the lifetime hint sent to clients) = max_age.
+  // `this` must outlive `ctx` (TlsContexts holds both, the cache declared first).
   void install(SSL_CTX* ctx);
   // Forgets every session (a trust change: none of them can resume any more).
   void clear();
@@ -69,7 +70,7 @@ class ServerSessionCache {
   struct Entry {
     Id id;
     SSL_SESSION* session;  // one reference, owned by the cache
-    std::time_t expires;  // OpenSSL's timeout or the resumption bound, the earlier
+    std::time_t expires;   // OpenSSL's timeout or the resumption bound, the earlier
   };
 
   static int on_new(SSL* ssl, SSL_SESSION* session);

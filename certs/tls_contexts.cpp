@@ -21,7 +21,7 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kGroups = "X25519:P-256:P-384";
-constexpr int kVerifyDepth = 4;                  // up to 4 intermediates: a mesh needs no more
+constexpr int kVerifyDepth = 4;  // up to 4 intermediates: a mesh needs no more
 // Bounds what an untrusted peer makes us parse and try to chain: leaf + 4 intermediates of
 // ~1 KiB each (RSA-4096 ones are ~1.5 KiB) fit; a message of junk certificates does not.
 constexpr long kMaxCertList = 10 * 1024;
@@ -82,8 +82,8 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
   if (!ctx) fail(b.origin, "SSL_CTX_new");
   SSL_CTX* c = ctx.get();
   SSL_CTX_set_min_proto_version(c, policy.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
-  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                             SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_options(
+      c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
   // Idle connections give their record buffers back; writes may be partial and move between
   // retries because the relay hands OpenSSL a fresh view of its buffer after each wait.
   // NO_AUTO_CHAIN: we send exactly the configured intermediates. Without it OpenSSL rebuilds a
@@ -123,11 +123,13 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
   AnchorDomains::attach(c, anchor_domains);
 
   if (server) {
-    SSL_CTX_set_session_id_context(c, reinterpret_cast<const unsigned char*>(sid_context.data()),
-                                   unsigned(std::min<size_t>(sid_context.size(), SSL_MAX_SID_CTX_LENGTH)));
+    SSL_CTX_set_session_id_context(
+        c, reinterpret_cast<const unsigned char*>(sid_context.data()),
+        unsigned(std::min<size_t>(sid_context.size(), SSL_MAX_SID_CTX_LENGTH)));
     if (policy.session_resumption) {
       SSL_CTX_set_num_tickets(c, 1);  // one ticket per handshake: each is a cached session
-      // Without a shared cache (unit tests) OpenSSL's stateless tickets, valid for this context only.
+      // Without a shared cache (unit tests) OpenSSL's stateless tickets, valid for this context
+      // only.
       if (session_cache) session_cache->install(c);
     } else {
       SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
@@ -196,8 +198,8 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
 std::string session_context_id(const TlsContexts& contexts, const std::string& listener,
                                const config::PeerPolicy& policy) {
   std::string input = contexts.trust_digest + "|" + listener + "|" + (policy.any ? "any" : "");
-  for (const auto* list : {&policy.spiffe_ids, &policy.trust_domains, &policy.dns_names,
-                           &policy.common_names}) {
+  for (const auto* list :
+       {&policy.spiffe_ids, &policy.trust_domains, &policy.dns_names, &policy.common_names}) {
     for (const auto& s : *list) input += "|" + s;
     input += ";";
   }

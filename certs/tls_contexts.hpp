@@ -27,9 +27,9 @@ struct TlsContexts {
   SslCtxPtr client;
   // What is being served, for /certs, logs and metrics.
   X509Ptr leaf;
-  std::vector<X509Ptr> trust;    // every anchor: trust.ca_bundle, then trust.domains
+  std::vector<X509Ptr> trust;  // every anchor: trust.ca_bundle, then trust.domains
   std::string source;
-  std::string identity;          // PeerIdentity::display() of our leaf
+  std::string identity;  // PeerIdentity::display() of our leaf
   std::string serial_hex;
   std::time_t not_before = 0;
   std::time_t not_after = 0;
@@ -37,7 +37,7 @@ struct TlsContexts {
   // SHA-256 over trust anchors, CRLs and TLS policy. Sessions are bound to it (with the listener)
   // through session_id_context, so a trust or CRL change invalidates every session.
   std::string trust_digest;
-  std::vector<CrlInfo> crls;          // for the next-update gauge and stale-CRL warnings
+  std::vector<CrlInfo> crls;  // for the next-update gauge and stale-CRL warnings
   bool accept_stale_crl = false;
   // tls.session_max_age: outbound sessions are offered only until min(server leaf notAfter, their
   // full handshake + this) (certs/resumption.hpp); the inbound cache has its own copy.

@@ -38,8 +38,10 @@ void validate_bundle(const CertificateBundle& b) {
     ERR_clear_error();
     fail(b.key_from, "private key does not match the certificate " + b.cert_from.path);
   }
-  if (X509_cmp_current_time(X509_get0_notBefore(b.leaf.get())) > 0) fail(b.cert_from, "certificate is not yet valid");
-  if (X509_cmp_current_time(X509_get0_notAfter(b.leaf.get())) < 0) fail(b.cert_from, "certificate has expired");
+  if (X509_cmp_current_time(X509_get0_notBefore(b.leaf.get())) > 0)
+    fail(b.cert_from, "certificate is not yet valid");
+  if (X509_cmp_current_time(X509_get0_notAfter(b.leaf.get())) < 0)
+    fail(b.cert_from, "certificate has expired");
 
   X509StorePtr store(X509_STORE_new());
   for (const auto& anchor : b.trust) X509_STORE_add_cert(store.get(), anchor.get());
@@ -50,8 +52,8 @@ void validate_bundle(const CertificateBundle& b) {
   if (X509_verify_cert(ctx.get()) != 1) {
     const int err = X509_STORE_CTX_get_error(ctx.get());
     ERR_clear_error();
-    fail(b.cert_from, "certificate does not chain to the trust bundle " + b.trust_from.path +
-                          ": " + X509_verify_cert_error_string(err));
+    fail(b.cert_from, "certificate does not chain to the trust bundle " + b.trust_from.path + ": " +
+                          X509_verify_cert_error_string(err));
   }
 }
 

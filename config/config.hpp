@@ -32,27 +32,27 @@ struct AdminConfig {
 };
 
 struct FileIdentity {
-  std::string cert;                // PEM: leaf first, then intermediates
-  std::string key;                 // PEM: PKCS#8 (encrypted or not), SEC1 or PKCS#1
+  std::string cert;  // PEM: leaf first, then intermediates
+  std::string key;   // PEM: PKCS#8 (encrypted or not), SEC1 or PKCS#1
   std::string key_passphrase_file;
   std::string key_passphrase_env;
   Duration poll_interval = std::chrono::minutes(1);
 };
 
 struct LocalCaIdentity {
-  std::string dir;                 // holds ca.crt and ca.key, as written by `ca init`
+  std::string dir;  // holds ca.crt and ca.key, as written by `ca init`
   std::string spiffe_id;
   std::vector<std::string> dns_names;
   Duration ttl = std::chrono::hours(24);
-  double renew_at = 2.0 / 3.0;     // re-issue at this fraction of ttl (±10 % jitter), 0.1..0.9
-  std::string key_passphrase_file; // for an encrypted ca.key
+  double renew_at = 2.0 / 3.0;      // re-issue at this fraction of ttl (±10 % jitter), 0.1..0.9
+  std::string key_passphrase_file;  // for an encrypted ca.key
   std::string key_passphrase_env;
 };
 
 struct AcmIdentity {
   std::string certificate_arn;
   std::string region;
-  std::string endpoint;            // empty: https://acm.<region>.amazonaws.com
+  std::string endpoint;  // empty: https://acm.<region>.amazonaws.com
   Duration refresh_interval = std::chrono::hours(1);
 };
 
@@ -71,8 +71,8 @@ enum class CrlStale { refuse, warn };
 
 // The roots of one federated SPIFFE trust domain (`trust.domains`).
 struct TrustDomainBundle {
-  std::string domain;              // "partner.example"
-  std::string ca_bundle;           // PEM roots that vouch for spiffe://partner.example/... only
+  std::string domain;     // "partner.example"
+  std::string ca_bundle;  // PEM roots that vouch for spiffe://partner.example/... only
 };
 
 struct TrustConfig {
@@ -85,8 +85,8 @@ struct TrustConfig {
 };
 
 struct TlsConfig {
-  std::string min_version = "1.2"; // "1.2" | "1.3"
-  std::string cipher_suites;       // empty: OpenSSL's TLS 1.3 defaults + AEAD-only TLS 1.2 list
+  std::string min_version = "1.2";  // "1.2" | "1.3"
+  std::string cipher_suites;        // empty: OpenSSL's TLS 1.3 defaults + AEAD-only TLS 1.2 list
   bool session_resumption = true;
   // A session resumes only until min(peer leaf notAfter, its full handshake + this); renewing a
   // ticket does not extend it. > 0.
@@ -117,7 +117,7 @@ struct OutboundListener {
   std::string name;
   HostPort listen;
   HostPort forward;
-  std::string server_name;         // SNI; empty: forward.host when it is a name
+  std::string server_name;  // SNI; empty: forward.host when it is a name
   // Require server_name among the server certificate's DNS SANs (when server_name is set).
   bool verify_server_name = true;
   Protocol protocol = Protocol::tcp;
@@ -130,7 +130,7 @@ struct Limits {
   Duration idle_timeout = std::chrono::hours(1);
   Duration drain_delay = std::chrono::seconds(5);
   Duration drain_timeout = std::chrono::seconds(30);
-  std::uint32_t max_connections = 10000;  // per listener
+  std::uint32_t max_connections = 10000;           // per listener
   Duration max_connection_age = Duration::zero();  // 0: off; else close connections this old
 };
 
@@ -142,18 +142,18 @@ struct MetricsConfig {
 // directory. Problems found after loading (a missing certificate, a key that does not match) are
 // reported at the line that names the file, with the path as the user wrote it.
 struct FieldOrigin {
-  int line = 0;                    // 1-based
+  int line = 0;  // 1-based
   int column = 0;
-  std::string written;             // paths only; empty for other fields
+  std::string written;  // paths only; empty for other fields
 };
 
 struct Config {
-  std::string path;                // the file it was loaded from ("" when from a string)
-  std::string name;                // FILE in messages: the path as given ("" when from a string)
+  std::string path;  // the file it was loaded from ("" when from a string)
+  std::string name;  // FILE in messages: the path as given ("" when from a string)
   // By field path ("identity.file.key", "inbound[0].protocol"): every key of the file.
   std::map<std::string, FieldOrigin, std::less<>> origins;
   AdminConfig admin;
-  unsigned workers = 0;            // 0 = one per usable CPU (affinity mask, cgroup v2 quota)
+  unsigned workers = 0;  // 0 = one per usable CPU (affinity mask, cgroup v2 quota)
   IdentityConfig identity;
   TrustConfig trust;
   TlsConfig tls;
@@ -172,8 +172,8 @@ struct Issue {
   std::string file;
   int line = 0;
   int column = 0;
-  std::string field;               // "inbound[0].allow"
-  std::string message;             // "empty allow-list; set any: true to ..."
+  std::string field;    // "inbound[0].allow"
+  std::string message;  // "empty allow-list; set any: true to ..."
   std::string to_string() const;
 };
 
@@ -191,7 +191,8 @@ class Error : public std::runtime_error {
 // resolved against the directory of the config file, so a config and its files move together.
 Config load_file(const std::string& path);
 // `name` is used as FILE in messages; relative paths are resolved against `base_dir`.
-Config load_string(std::string_view yaml, const std::string& name, const std::string& base_dir = ".");
+Config load_string(std::string_view yaml, const std::string& name,
+                   const std::string& base_dir = ".");
 
 // A problem found after loading, reported like the loader's own: at `field` (or, when it is not
 // written, the nearest map holding it), in the file as named on the command line.

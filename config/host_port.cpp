@@ -111,7 +111,8 @@ bool split_bracketed(std::string_view text, std::string_view& host, std::string_
 
 // "host:port" (an IPv4 literal or a DNS name) -> host, rest ":port". Says what was probably meant
 // when the host is missing or an IPv6 address lacks its brackets.
-bool split_plain(std::string_view text, std::string_view& host, std::string_view& rest, std::string& why) {
+bool split_plain(std::string_view text, std::string_view& host, std::string_view& rest,
+                 std::string& why) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos && detail::all_digits(text)) {
     why = "missing host in " + detail::quoted(text) + "; use 0.0.0.0:" + std::string(text) +
@@ -119,7 +120,8 @@ bool split_plain(std::string_view text, std::string_view& host, std::string_view
     return false;
   }
   if (colon != std::string_view::npos && text.find(':') != colon) {
-    why = "IPv6 address without brackets in " + detail::quoted(text) + "; write it like \"[::1]:9901\"";
+    why = "IPv6 address without brackets in " + detail::quoted(text) +
+          "; write it like \"[::1]:9901\"";
     return false;
   }
   host = text.substr(0, colon);
@@ -133,7 +135,8 @@ bool split_plain(std::string_view text, std::string_view& host, std::string_view
 }
 
 // ":8080" -> 8080; digits only, 0..65535 (no overflow however long the text).
-bool parse_port(std::string_view rest, std::string_view text, std::uint16_t& port, std::string& why) {
+bool parse_port(std::string_view rest, std::string_view text, std::uint16_t& port,
+                std::string& why) {
   if (rest.size() <= 1) {
     why = "missing port in " + detail::quoted(text) + std::string(kExample);
     return false;

@@ -120,7 +120,8 @@ bool check_user_name(std::string_view name, std::string& why) {
   bool ok = !body.empty() && name.size() <= 32 && body.front() != '-';
   for (char c : body) ok = ok && (is_alnum(c) || c == '_' || c == '.' || c == '-');
   if (!ok) {
-    why = quoted(name) + " is not a user name (letters, digits, '_', '.', '-'; at most 32) or a uid";
+    why =
+        quoted(name) + " is not a user name (letters, digits, '_', '.', '-'; at most 32) or a uid";
   }
   return ok;
 }

@@ -18,7 +18,8 @@ std::string_view parent_of(std::string_view field) {
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   if (from.empty() || from == to) return;
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size()))
     text.replace(at, from.size(), to);
 }
 

@@ -49,8 +49,9 @@ void read_trust_domains(Diagnostics& diag, const std::optional<Field>& field,
                         std::vector<TrustDomainBundle>& out) {
   if (!field) return;
   if (!field->node.IsMap()) {
-    diag.add(field->at, field->path, "expected a map of trust domain: PEM file, got a " +
-                                         std::string(field->node.IsSequence() ? "list" : "scalar"));
+    diag.add(field->at, field->path,
+             "expected a map of trust domain: PEM file, got a " +
+                 std::string(field->node.IsSequence() ? "list" : "scalar"));
     return;
   }
   for (auto it = field->node.begin(); it != field->node.end(); ++it) {
@@ -94,12 +95,13 @@ void read_trust(const MapReader& top, TrustConfig& out) {
 }
 
 void read_admin(const MapReader& top, AdminConfig& out) {
-  const MapReader admin(top.diag(), top.get("admin"), {"listen", "idle_timeout", "max_connections"});
+  const MapReader admin(top.diag(), top.get("admin"),
+                        {"listen", "idle_timeout", "max_connections"});
   admin.read("listen", out.listen, 0, Need::optional);
   // Listener addresses are IP literals, as in Envoy: a name would be resolved once, at start-up,
   // to whichever address came first, and a probe endpoint must not depend on DNS.
-  if (auto f = admin.get("listen"); f && !top.diag().has_issue(f->path) &&
-                                    !is_ip_literal(out.listen.host)) {
+  if (auto f = admin.get("listen");
+      f && !top.diag().has_issue(f->path) && !is_ip_literal(out.listen.host)) {
     top.diag().add(f->at, f->path,
                    "host \"" + out.listen.host +
                        "\" is not an IP address; the admin server binds an IP literal, like "
@@ -124,10 +126,9 @@ std::string_view source_name(IdentitySource source) {
 }
 
 void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
-  const MapReader top(
-      diag, Field{root, "", {1, 1}},
-      {"admin", "workers", "identity", "trust", "tls", "inbound", "outbound", "limits", "metrics",
-       "run_as_user"});
+  const MapReader top(diag, Field{root, "", {1, 1}},
+                      {"admin", "workers", "identity", "trust", "tls", "inbound", "outbound",
+                       "limits", "metrics", "run_as_user"});
   read_admin(top, out.admin);
   top.read_integer("workers", out.workers, 0, 256);
   read_identity(top, out.identity);

@@ -59,10 +59,9 @@ void read_renew_at(const MapReader& ca, double& out) {
 }
 
 void read_local_ca(const MapReader& identity, bool chosen, LocalCaIdentity& out) {
-  const MapReader ca(
-      identity.diag(), section(identity, IdentitySource::local_ca, chosen),
-      {"dir", "spiffe_id", "dns_names", "ttl", "renew_at", "key_passphrase_file",
-       "key_passphrase_env"});
+  const MapReader ca(identity.diag(), section(identity, IdentitySource::local_ca, chosen),
+                     {"dir", "spiffe_id", "dns_names", "ttl", "renew_at", "key_passphrase_file",
+                      "key_passphrase_env"});
   const Need need = chosen ? Need::required : Need::optional;
   ca.read("dir", out.dir, need);
   ca.read("spiffe_id", out.spiffe_id, need, check_spiffe_id);

@@ -84,9 +84,9 @@ void read_listeners(const MapReader& top, Config& out) {
   }
   if (const std::optional<Field> list = top.get("outbound")) {
     for (const Field& item : read_list(diag, *list)) {
-      const MapReader listener(diag, item,
-                               {"name", "listen", "forward", "server_name", "verify_server_name",
-                                "protocol", "expect"});
+      const MapReader listener(
+          diag, item,
+          {"name", "listen", "forward", "server_name", "verify_server_name", "protocol", "expect"});
       OutboundListener& outbound = out.outbound.emplace_back();
       read_common(listener, outbound);
       listener.read("server_name", outbound.server_name, Need::optional, check_server_name);

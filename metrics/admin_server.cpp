@@ -1,11 +1,11 @@
 #include "metrics/admin_server.hpp"
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
-#include <array>
 #include <optional>
 
 #include "metrics/log.hpp"
@@ -57,23 +57,23 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
     // One deadline from here to the complete header: a slow sender or an idle kept-alive
     // connection is closed when it passes.
     stream_.expires_after(idle_timeout_);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->on_read(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
     if (ec) return close();
     auto response = std::make_shared<http::response<http::string_body>>(answer());
     stream_.expires_after(idle_timeout_);
-    http::async_write(stream_, *response,
-                      [self = shared_from_this(), response](beast::error_code write_error, std::size_t) {
-                        if (write_error) return self->close();
-                        if (self->refused_) return self->linger();
-                        if (!response->keep_alive()) return self->close();
-                        self->do_read();
-                      });
+    http::async_write(
+        stream_, *response,
+        [self = shared_from_this(), response](beast::error_code write_error, std::size_t) {
+          if (write_error) return self->close();
+          if (self->refused_) return self->linger();
+          if (!response->keep_alive()) return self->close();
+          self->do_read();
+        });
   }
 
   // After refusing a request whose body is unread: closing at once would answer the unread bytes
@@ -147,7 +147,7 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
   std::shared_ptr<const AdminHandlers> handlers_;
   std::chrono::milliseconds idle_timeout_;
   Slot slot_;
-  bool refused_ = false;         // the answer refuses the request: linger, then close
+  bool refused_ = false;  // the answer refuses the request: linger, then close
   std::array<char, 4096> discard_;
   std::size_t discarded_ = 0;
 };

@@ -21,9 +21,9 @@
 namespace mtls::metrics {
 
 struct AdminHandlers {
-  std::function<std::string()> metrics;               // Prometheus text
-  std::function<bool(std::string& why)> ready;        // false + why: 503
-  std::function<std::string()> certs;                 // JSON
+  std::function<std::string()> metrics;         // Prometheus text
+  std::function<bool(std::string& why)> ready;  // false + why: 503
+  std::function<std::string()> certs;           // JSON
 };
 
 struct AdminLimits {

@@ -1,17 +1,18 @@
 // Metrics::collect_data_path: sums every worker's ListenerCounters into Prometheus families.
 // Runs at scrape time on the admin (control) thread; reads are relaxed loads of single-writer
 // counters, so a value may lag a concurrent event by one, never tear.
-#include "metrics/metrics.hpp"
-
 #include <algorithm>
 #include <limits>
 #include <map>
+
+#include "metrics/metrics.hpp"
 
 namespace mtls::metrics {
 namespace pm = prometheus;
 namespace {
 
-pm::ClientMetric labelled(const ListenerLabels& l, std::vector<pm::ClientMetric::Label> extra = {}) {
+pm::ClientMetric labelled(const ListenerLabels& l,
+                          std::vector<pm::ClientMetric::Label> extra = {}) {
   pm::ClientMetric m;
   m.label = {{"direction", std::string(name(l.direction))}, {"listener", l.name}};
   for (auto& e : extra) m.label.push_back(std::move(e));
@@ -118,16 +119,29 @@ std::vector<std::pair<std::string, double>> Metrics::merge_peers(std::size_t lis
 
 std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
   using T = pm::MetricType;
-  pm::MetricFamily handshakes{"mtls_handshakes_total", "TLS handshakes by result and reason", T::Counter, {}};
-  pm::MetricFamily duration{"mtls_handshake_duration_seconds", "TLS handshake duration", T::Histogram, {}};
-  pm::MetricFamily resumed{"mtls_handshakes_resumed_total", "Handshakes that resumed a session", T::Counter, {}};
-  pm::MetricFamily versions{"mtls_tls_version_total", "Successful handshakes by TLS version", T::Counter, {}};
+  pm::MetricFamily handshakes{
+      "mtls_handshakes_total", "TLS handshakes by result and reason", T::Counter, {}};
+  pm::MetricFamily duration{
+      "mtls_handshake_duration_seconds", "TLS handshake duration", T::Histogram, {}};
+  pm::MetricFamily resumed{
+      "mtls_handshakes_resumed_total", "Handshakes that resumed a session", T::Counter, {}};
+  pm::MetricFamily versions{
+      "mtls_tls_version_total", "Successful handshakes by TLS version", T::Counter, {}};
   pm::MetricFamily active{"mtls_connections_active", "Connections open now", T::Gauge, {}};
   pm::MetricFamily total{"mtls_connections_total", "Connections accepted", T::Counter, {}};
-  pm::MetricFamily bytes{"mtls_bytes_total", "Bytes relayed, by the side they came from", T::Counter, {}};
-  pm::MetricFamily connect{"mtls_upstream_connect_failures_total", "Failed upstream connects by reason", T::Counter, {}};
-  pm::MetricFamily peers{"mtls_peer_connections_total", "Connections by verified peer identity (capped; the rest are \"other\")", T::Counter, {}};
-  pm::MetricFamily refused{"mtls_connections_refused_total", "Connections refused before any TLS, or closed later by policy, by reason", T::Counter, {}};
+  pm::MetricFamily bytes{
+      "mtls_bytes_total", "Bytes relayed, by the side they came from", T::Counter, {}};
+  pm::MetricFamily connect{
+      "mtls_upstream_connect_failures_total", "Failed upstream connects by reason", T::Counter, {}};
+  pm::MetricFamily peers{"mtls_peer_connections_total",
+                         "Connections by verified peer identity (capped; the rest are \"other\")",
+                         T::Counter,
+                         {}};
+  pm::MetricFamily refused{
+      "mtls_connections_refused_total",
+      "Connections refused before any TLS, or closed later by policy, by reason",
+      T::Counter,
+      {}};
 
   for (std::size_t l = 0; l < listeners_.size(); ++l) {
     const ListenerSums listener(counters_, listeners_.size(), workers_, l, listeners_[l]);
@@ -136,8 +150,10 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
     listener.per_value<ConnectFailure>(connect, "reason", &ListenerCounters::connect_failures);
     listener.per_value<RefusedReason>(refused, "reason", &ListenerCounters::refused);
     listener.per_value<Side>(bytes, "from", &ListenerCounters::bytes);
-    listener.counter(resumed, listener.sum([](const ListenerCounters& c) { return c.resumed.value(); }));
-    listener.counter(total, listener.sum([](const ListenerCounters& c) { return c.connections.value(); }));
+    listener.counter(resumed,
+                     listener.sum([](const ListenerCounters& c) { return c.resumed.value(); }));
+    listener.counter(total,
+                     listener.sum([](const ListenerCounters& c) { return c.connections.value(); }));
     for (auto& [peer, value] : merge_peers(l)) listener.counter(peers, value, {{"peer", peer}});
     listener.active(active);
     listener.handshake_seconds(duration);

@@ -10,9 +10,22 @@ namespace mtls::metrics {
 enum class Direction { inbound, outbound };
 
 enum class HandshakeReason {
-  ok, no_peer_cert, unknown_ca, expired, not_yet_valid, revoked, bad_certificate,
-  identity_denied, protocol_version, no_shared_cipher, timeout, peer_closed, crl_stale, truncated,
-  plaintext, other,
+  ok,
+  no_peer_cert,
+  unknown_ca,
+  expired,
+  not_yet_valid,
+  revoked,
+  bad_certificate,
+  identity_denied,
+  protocol_version,
+  no_shared_cipher,
+  timeout,
+  peer_closed,
+  crl_stale,
+  truncated,
+  plaintext,
+  other,
 };
 inline constexpr std::size_t kHandshakeReasons = 16;
 
@@ -22,7 +35,11 @@ inline constexpr std::size_t kConnectFailures = 5;
 // The last two close established connections: older than limits.max_connection_age, or a peer
 // the new trust (chain, CRL, policy) refuses after a reload.
 enum class RefusedReason {
-  max_connections, draining, accept_error, max_connection_age, trust_changed,
+  max_connections,
+  draining,
+  accept_error,
+  max_connection_age,
+  trust_changed,
 };
 inline constexpr std::size_t kRefusedReasons = 5;
 
@@ -39,6 +56,8 @@ std::string_view name(TlsVersion v);  // "TLSv1.2", OpenSSL's names
 std::string_view name(Side s);
 
 template <class E>
-constexpr std::size_t index(E e) { return static_cast<std::size_t>(e); }
+constexpr std::size_t index(E e) {
+  return static_cast<std::size_t>(e);
+}
 
 }  // namespace mtls::metrics

@@ -16,10 +16,18 @@ bool enabled(Level level);
 
 // "2026-11-23T13:29:24.123Z info  listening inbound web on 127.0.0.1:8443"
 void write(Level level, std::string_view message);
-inline void debug(std::string_view m) { if (enabled(Level::debug)) write(Level::debug, m); }
-inline void info(std::string_view m) { if (enabled(Level::info)) write(Level::info, m); }
-inline void warn(std::string_view m) { if (enabled(Level::warn)) write(Level::warn, m); }
-inline void error(std::string_view m) { if (enabled(Level::error)) write(Level::error, m); }
+inline void debug(std::string_view m) {
+  if (enabled(Level::debug)) write(Level::debug, m);
+}
+inline void info(std::string_view m) {
+  if (enabled(Level::info)) write(Level::info, m);
+}
+inline void warn(std::string_view m) {
+  if (enabled(Level::warn)) write(Level::warn, m);
+}
+inline void error(std::string_view m) {
+  if (enabled(Level::error)) write(Level::error, m);
+}
 
 // Builds one JSON log line: {"ts":"...","level":"info","event":"connection_end",...}.
 class JsonLine {

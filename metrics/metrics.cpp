@@ -46,7 +46,8 @@ void Metrics::set_certificate_expiry(std::string_view kind, double unix_seconds)
 }
 
 void Metrics::certificate_reload(std::string_view source, bool ok, double unix_seconds) {
-  reloads_.Add({{"source", std::string(source)}, {"result", ok ? "success" : "failure"}}).Increment();
+  reloads_.Add({{"source", std::string(source)}, {"result", ok ? "success" : "failure"}})
+      .Increment();
   if (ok) last_reload_.Add({{"source", std::string(source)}}).Set(unix_seconds);
 }
 

@@ -33,7 +33,8 @@ struct ListenerLabels {
 class Metrics : public prometheus::Collectable {
  public:
   // `max_peer_labels`: distinct peer identities per listener in mtls_peer_connections_total.
-  Metrics(std::vector<ListenerLabels> listeners, unsigned workers, std::size_t max_peer_labels = 100);
+  Metrics(std::vector<ListenerLabels> listeners, unsigned workers,
+          std::size_t max_peer_labels = 100);
 
   // The counters worker `worker` writes for listener `listener` (index into the constructor list).
   ListenerCounters& counters(unsigned worker, std::size_t listener);
@@ -61,7 +62,8 @@ class Metrics : public prometheus::Collectable {
   std::vector<ListenerLabels> listeners_;
   unsigned workers_;
   std::size_t max_peer_labels_;
-  std::deque<ListenerCounters> counters_;  // [worker * listeners + listener]; deque: atomics don't move
+  std::deque<ListenerCounters>
+      counters_;  // [worker * listeners + listener]; deque: atomics don't move
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Gauge>& expiry_;

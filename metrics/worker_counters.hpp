@@ -41,7 +41,8 @@ class LocalCounter {
 class LocalGauge {
  public:
   void add(std::int64_t n) noexcept {
-    if constexpr (kDataPathMetrics) value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    if constexpr (kDataPathMetrics)
+      value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   std::int64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
 
@@ -70,12 +71,13 @@ class PeerCounters {
  public:
   static constexpr std::string_view kOther = "other";
 
-  void set_cap(std::size_t cap);            // before the worker starts
-  void count(std::string_view peer);        // worker thread
+  void set_cap(std::size_t cap);      // before the worker starts
+  void count(std::string_view peer);  // worker thread
   template <class F>
-  void for_each(F f) const {                // any thread: f(name, value)
+  void for_each(F f) const {  // any thread: f(name, value)
     const std::size_t n = published_.load(std::memory_order_acquire);
-    for (std::size_t i = 0; i < n; ++i) f(std::string_view(slots_[i].name), slots_[i].count.value());
+    for (std::size_t i = 0; i < n; ++i)
+      f(std::string_view(slots_[i].name), slots_[i].count.value());
     if (other_.value() > 0) f(kOther, other_.value());
   }
 
@@ -96,7 +98,7 @@ struct ListenerCounters {
   std::array<LocalCounter, kTlsVersions> tls_versions;
   std::array<LocalCounter, kConnectFailures> connect_failures;
   std::array<LocalCounter, kRefusedReasons> refused;
-  std::array<LocalCounter, 2> bytes;                        // indexed by Side
+  std::array<LocalCounter, 2> bytes;  // indexed by Side
   LocalCounter resumed;
   LocalCounter connections;
   LocalGauge active;

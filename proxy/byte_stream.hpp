@@ -34,12 +34,12 @@ concept ByteStream = requires(S s, net::mutable_buffer in, net::const_buffer out
   { s.read_some(in) } -> std::same_as<IoResult>;
   { s.write_some(out) } -> std::same_as<IoResult>;
   { s.shutdown_send() } -> std::same_as<IoResult>;  // FIN, or close_notify then FIN
-  s.async_wait(IoStatus::want_read, handler);         // handler(error_code)
+  s.async_wait(IoStatus::want_read, handler);       // handler(error_code)
   // Input already read from the socket but not returned yet (TLS read-ahead): a socket wait
   // would not see it, so the caller must read again before waiting.
   { s.has_buffered_input() } -> std::same_as<bool>;
-  s.close();                                          // idempotent; later calls fail with error
-  { s.error() } -> std::convertible_to<error_code>;    // why the last operation failed
+  s.close();                                         // idempotent; later calls fail with error
+  { s.error() } -> std::convertible_to<error_code>;  // why the last operation failed
 };
 
 }  // namespace mtls::proxy

@@ -33,7 +33,8 @@ void InboundSession::start() {
 void InboundSession::on_handshake_ok() {
   enter(Phase::connect);
   listener_.connector().async_connect(
-      upstream_.socket(), [self = shared_from_this(), this](std::optional<metrics::ConnectFailure> failure) {
+      upstream_.socket(),
+      [self = shared_from_this(), this](std::optional<metrics::ConnectFailure> failure) {
         if (failure) return fail_connect(*failure);
         on_connected();
       });

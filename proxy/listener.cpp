@@ -39,8 +39,9 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec, unsigned max_connec
   if (!ec) acceptor_.bind(spec.bound, ec);
   if (!ec) tune_socket(acceptor_.native_handle());  // inherited by every accepted socket
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw std::system_error(ec, spec.name + " listen " + spec.bound.address().to_string() +
-                                          ":" + std::to_string(spec.bound.port()));
+  if (ec)
+    throw std::system_error(ec, spec.name + " listen " + spec.bound.address().to_string() + ":" +
+                                    std::to_string(spec.bound.port()));
 }
 
 void Listener::start() { do_accept(); }
@@ -52,20 +53,22 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
-  acceptor_.async_accept([this](error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+  acceptor_.async_accept(
+      [this](error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
 }
 
 void Listener::on_accept(error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     counters_.refused[metrics::index(metrics::RefusedReason::accept_error)].add();
-    const bool out_of_resources = ec == net::error::no_descriptors ||
-                                  ec.value() == ENFILE || ec == net::error::no_buffer_space ||
-                                  ec == net::error::no_memory;
+    const bool out_of_resources = ec == net::error::no_descriptors || ec.value() == ENFILE ||
+                                  ec == net::error::no_buffer_space || ec == net::error::no_memory;
     if (out_of_resources) {
       log::warn(spec_.name + ": accept: " + ec.message() + "; backing off 100ms");
       backoff_.expires_after(kAcceptBackoff);
-      backoff_.async_wait([this](error_code e) { if (!e) do_accept(); });
+      backoff_.async_wait([this](error_code e) {
+        if (!e) do_accept();
+      });
       return;
     }
     return do_accept();  // ECONNABORTED and friends: that one client gave up

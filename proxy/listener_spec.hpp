@@ -14,15 +14,16 @@
 namespace mtls::proxy {
 
 struct ListenerSpec {
-  std::size_t index = 0;          // into Metrics' listener list
+  std::size_t index = 0;  // into Metrics' listener list
   metrics::Direction direction = metrics::Direction::inbound;
   std::string name;
-  tcp::endpoint bound;            // the address every worker's acceptor binds (port resolved)
+  tcp::endpoint bound;  // the address every worker's acceptor binds (port resolved)
   config::HostPort forward;
-  std::string server_name;        // outbound SNI
-  config::PeerPolicy policy;      // inbound `allow` / outbound `expect`
+  std::string server_name;    // outbound SNI
+  config::PeerPolicy policy;  // inbound `allow` / outbound `expect`
   config::Protocol protocol = config::Protocol::tcp;
-  std::shared_ptr<const ForwardResolver::Name> forward_name;  // resolved in the background; null: IP
+  std::shared_ptr<const ForwardResolver::Name>
+      forward_name;  // resolved in the background; null: IP
   // Outbound: require server_name among the server certificate's DNS SANs.
   bool verify_server_name = false;
 };

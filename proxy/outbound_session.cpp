@@ -35,7 +35,8 @@ OutboundSession::OutboundSession(Listener& listener, Worker& worker, tcp::socket
 void OutboundSession::start() {
   enter(Phase::connect);
   listener_.connector().async_connect(
-      upstream_.socket(), [self = shared_from_this(), this](std::optional<metrics::ConnectFailure> failure) {
+      upstream_.socket(),
+      [self = shared_from_this(), this](std::optional<metrics::ConnectFailure> failure) {
         if (failure) return fail_connect(*failure);
         on_connected();
       });

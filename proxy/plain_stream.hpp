@@ -34,8 +34,9 @@ class PlainStream {
 
   template <class Handler>
   void async_wait(IoStatus want, Handler&& handler) {
-    socket_.async_wait(want == IoStatus::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
-                       std::forward<Handler>(handler));
+    socket_.async_wait(
+        want == IoStatus::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
+        std::forward<Handler>(handler));
   }
   bool has_buffered_input() const { return false; }  // the kernel's buffer: epoll sees it
   void close() {

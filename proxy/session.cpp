@@ -28,10 +28,17 @@ void Session::enter(Phase phase) {
   phase_started_ = Clock::now();
   const config::Limits& l = worker_.limits();
   switch (phase) {
-    case Phase::connect: deadline_ = phase_started_ + l.connect_timeout; break;
-    case Phase::handshake: deadline_ = phase_started_ + l.handshake_timeout; break;
-    case Phase::relay: deadline_ = phase_started_ + l.idle_timeout; break;
-    case Phase::done: break;
+    case Phase::connect:
+      deadline_ = phase_started_ + l.connect_timeout;
+      break;
+    case Phase::handshake:
+      deadline_ = phase_started_ + l.handshake_timeout;
+      break;
+    case Phase::relay:
+      deadline_ = phase_started_ + l.idle_timeout;
+      break;
+    case Phase::done:
+      break;
   }
 }
 
@@ -129,8 +136,10 @@ void Session::record_tls(SSL* ssl) {
   tls_version_ = SSL_get_version(ssl);
   cipher_ = SSL_get_cipher_name(ssl);
   const int version = SSL_version(ssl);
-  if (version == TLS1_3_VERSION) counters_.tls_versions[metrics::index(metrics::TlsVersion::tls1_3)].add();
-  if (version == TLS1_2_VERSION) counters_.tls_versions[metrics::index(metrics::TlsVersion::tls1_2)].add();
+  if (version == TLS1_3_VERSION)
+    counters_.tls_versions[metrics::index(metrics::TlsVersion::tls1_3)].add();
+  if (version == TLS1_2_VERSION)
+    counters_.tls_versions[metrics::index(metrics::TlsVersion::tls1_2)].add();
 }
 
 void Session::fail_connect(metrics::ConnectFailure reason) {

@@ -41,7 +41,8 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
 
   void enter(Phase phase);
   void touch() { active_since_tick_ = true; }
-  // Steps `tls` until the handshake completes, then calls on_handshake_ok(); failures end the session.
+  // Steps `tls` until the handshake completes, then calls on_handshake_ok(); failures end the
+  // session.
   void do_handshake(TlsStream& tls, certs::PeerCheck& check);
   virtual void on_handshake_ok() = 0;
   virtual void close_streams() = 0;

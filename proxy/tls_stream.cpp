@@ -23,9 +23,12 @@ IoResult TlsStream::result(int ret, std::size_t bytes) {
   if (ret > 0) return {IoStatus::ok, bytes};
   const int err = SSL_get_error(ssl_.get(), ret);
   switch (err) {
-    case SSL_ERROR_WANT_READ: return {IoStatus::want_read, 0};
-    case SSL_ERROR_WANT_WRITE: return {IoStatus::want_write, 0};
-    case SSL_ERROR_ZERO_RETURN: return {IoStatus::eof, 0};  // close_notify
+    case SSL_ERROR_WANT_READ:
+      return {IoStatus::want_read, 0};
+    case SSL_ERROR_WANT_WRITE:
+      return {IoStatus::want_write, 0};
+    case SSL_ERROR_ZERO_RETURN:
+      return {IoStatus::eof, 0};  // close_notify
     case SSL_ERROR_SYSCALL: {
       const int e = errno;
       ERR_clear_error();

@@ -33,8 +33,9 @@ class TlsStream {
 
   template <class Handler>
   void async_wait(IoStatus want, Handler&& handler) {
-    socket_.async_wait(want == IoStatus::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
-                       std::forward<Handler>(handler));
+    socket_.async_wait(
+        want == IoStatus::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
+        std::forward<Handler>(handler));
   }
   // Records (or parts) in OpenSSL's read-ahead buffer, processed or not.
   bool has_buffered_input() const { return SSL_has_pending(ssl_.get()) == 1; }

@@ -23,7 +23,8 @@ UpstreamConnector::UpstreamConnector(net::io_context& io, config::HostPort forwa
 
 ConnectFailure UpstreamConnector::reason_for(const error_code& ec) {
   if (ec == net::error::connection_refused) return ConnectFailure::refused;
-  if (ec == net::error::timed_out || ec == net::error::operation_aborted) return ConnectFailure::timeout;
+  if (ec == net::error::timed_out || ec == net::error::operation_aborted)
+    return ConnectFailure::timeout;
   return ConnectFailure::unreachable;
 }
 
@@ -48,27 +49,27 @@ void UpstreamConnector::await_first_answer(tcp::socket& socket, Handler handler,
                                            std::chrono::steady_clock::time_point deadline) {
   auto timer = std::make_shared<net::steady_timer>(io_);
   timer->expires_after(kFirstAnswerPoll);
-  timer->async_wait([this, &socket, timer, deadline,
-                     handler = std::move(handler)](error_code ec) mutable {
-    if (ec) return handler(ConnectFailure::timeout);  // the worker stops
-    if (!name_->answer() && std::chrono::steady_clock::now() < deadline) {
-      return await_first_answer(socket, std::move(handler), deadline);
-    }
-    if (!name_->answer()) return handler(ConnectFailure::dns);
-    async_connect(socket, std::move(handler));
-  });
+  timer->async_wait(
+      [this, &socket, timer, deadline, handler = std::move(handler)](error_code ec) mutable {
+        if (ec) return handler(ConnectFailure::timeout);  // the worker stops
+        if (!name_->answer() && std::chrono::steady_clock::now() < deadline) {
+          return await_first_answer(socket, std::move(handler), deadline);
+        }
+        if (!name_->answer()) return handler(ConnectFailure::dns);
+        async_connect(socket, std::move(handler));
+      });
 }
 
 void UpstreamConnector::connect(tcp::socket& socket,
                                 std::shared_ptr<const std::vector<tcp::endpoint>> to,
                                 Handler handler) {
   const std::vector<tcp::endpoint>& endpoints = *to;
-  net::async_connect(socket, endpoints,
-                     [to = std::move(to), handler = std::move(handler)](error_code ec,
-                                                                         const tcp::endpoint&) {
-                       if (ec) return handler(reason_for(ec));
-                       handler(std::nullopt);
-                     });
+  net::async_connect(
+      socket, endpoints,
+      [to = std::move(to), handler = std::move(handler)](error_code ec, const tcp::endpoint&) {
+        if (ec) return handler(reason_for(ec));
+        handler(std::nullopt);
+      });
 }
 
 }  // namespace mtls::proxy

@@ -11,8 +11,8 @@ namespace {
 // Deadlines are enforced by one coarse timer per worker over the sessions' stamps, cheaper than
 // a timer per operation; its period bounds how late a timeout fires.
 std::chrono::milliseconds tick_period_for(const config::Limits& l) {
-  auto p = std::min({std::chrono::milliseconds(1000), l.handshake_timeout / 4, l.connect_timeout / 4,
-                     l.idle_timeout / 4});
+  auto p = std::min({std::chrono::milliseconds(1000), l.handshake_timeout / 4,
+                     l.connect_timeout / 4, l.idle_timeout / 4});
   if (l.max_connection_age > std::chrono::milliseconds::zero())
     p = std::min(p, l.max_connection_age / 4);
   return std::max(p, std::chrono::milliseconds(10));

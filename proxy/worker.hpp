@@ -30,7 +30,8 @@ class SessionLink : public boost::intrusive::list_base_hook<
   // The trust (anchors, CRLs) changed: re-verify the peer, close the session if now refused.
   virtual void on_trust_changed(const certs::TlsContexts& contexts) = 0;
 };
-using SessionList = boost::intrusive::list<SessionLink, boost::intrusive::constant_time_size<false>>;
+using SessionList =
+    boost::intrusive::list<SessionLink, boost::intrusive::constant_time_size<false>>;
 
 class Worker {
  public:
@@ -44,7 +45,7 @@ class Worker {
   // From any thread.
   void post_contexts(std::shared_ptr<const certs::TlsContexts> contexts);
   void post_close_listeners();  // drain: accept nothing new, live sessions go on
-  void post_stop();  // close acceptors and every session; the thread then ends
+  void post_stop();             // close acceptors and every session; the thread then ends
   void join();
 
   // Worker-thread only.
@@ -53,7 +54,9 @@ class Worker {
   BufferPool& buffers() { return buffers_; }
   const std::shared_ptr<const certs::TlsContexts>& contexts() const { return contexts_; }
   const config::Limits& limits() const { return limits_; }
-  metrics::ListenerCounters& counters(std::size_t listener) { return metrics_.counters(index_, listener); }
+  metrics::ListenerCounters& counters(std::size_t listener) {
+    return metrics_.counters(index_, listener);
+  }
   void track(SessionLink& session);
   bool stopping() const { return stopping_; }
 

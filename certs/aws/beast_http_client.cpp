@@ -74,8 +74,8 @@ net::awaitable<BeastResponse> run(Url server, BeastRequest request,
                                   std::chrono::milliseconds timeout, net::ssl::context* tls) {
   auto executor = co_await net::this_coro::executor;
   net::ip::tcp::resolver resolver(executor);
-  const auto endpoints = co_await resolver.async_resolve(server.host, std::to_string(server.port),
-                                                         net::use_awaitable);
+  const auto endpoints =
+      co_await resolver.async_resolve(server.host, std::to_string(server.port), net::use_awaitable);
   if (server.scheme == "https") {
     beast::ssl_stream<beast::tcp_stream> stream(executor, *tls);
     beast::get_lowest_layer(stream).expires_after(timeout);
@@ -127,13 +127,15 @@ HttpResponse BeastHttpClient::send(const Url& server, const HttpRequest& request
       std::rethrow_exception(failure);
     } catch (const boost::system::system_error& e) {
       const bool timed_out = e.code() == beast::error::timeout;
-      throw HttpError(where + ": " + (timed_out ? "timed out after " + std::to_string(timeout.count()) + " ms"
-                                                : e.code().message()));
+      throw HttpError(where + ": " +
+                      (timed_out ? "timed out after " + std::to_string(timeout.count()) + " ms"
+                                 : e.code().message()));
     } catch (const std::exception& e) {
       throw HttpError(where + ": " + e.what());
     }
   }
-  if (!response) throw HttpError(where + ": timed out after " + std::to_string(timeout.count()) + " ms");
+  if (!response)
+    throw HttpError(where + ": timed out after " + std::to_string(timeout.count()) + " ms");
   return from_beast(std::move(*response));
 }
 

@@ -15,8 +15,9 @@ std::optional<Credentials> keys_of(const IniSection& section, const std::string&
   const std::string secret = get(section, "aws_secret_access_key");
   if (id.empty() && secret.empty()) return std::nullopt;
   if (id.empty() || secret.empty()) {
-    throw CredentialsError(where + " has " + (id.empty() ? "aws_secret_access_key" : "aws_access_key_id") +
-                           " but not " + (id.empty() ? "aws_access_key_id" : "aws_secret_access_key"));
+    throw CredentialsError(
+        where + " has " + (id.empty() ? "aws_secret_access_key" : "aws_access_key_id") +
+        " but not " + (id.empty() ? "aws_access_key_id" : "aws_secret_access_key"));
   }
   return Credentials{id, secret, get(section, "aws_session_token"), std::nullopt, where};
 }
@@ -49,7 +50,8 @@ std::optional<Credentials> ProfileCredentials::load() {
                            profile.credentials_file + " or " + profile.config_file);
   }
   const std::string where = "profile " + profile.name;
-  if (auto c = keys_of(profile.credentials, where + " (" + profile.credentials_file + ")")) return c;
+  if (auto c = keys_of(profile.credentials, where + " (" + profile.credentials_file + ")"))
+    return c;
   if (auto c = keys_of(profile.config, where + " (" + profile.config_file + ")")) return c;
   for (const char* key : {"role_arn", "credential_process", "sso_session", "sso_start_url",
                           "web_identity_token_file"}) {
@@ -78,7 +80,8 @@ Credentials CredentialChain::resolve() {
     }
     tried += (tried.empty() ? "" : ", ") + link->name();
   }
-  throw CredentialsError("no AWS credentials found (tried " + (tried.empty() ? "nothing" : tried) + ")");
+  throw CredentialsError("no AWS credentials found (tried " + (tried.empty() ? "nothing" : tried) +
+                         ")");
 }
 
 Credentials CachedCredentials::get(std::chrono::system_clock::time_point now) {

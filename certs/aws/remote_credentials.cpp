@@ -51,11 +51,16 @@ std::string xml_unescape(const std::string& s) {
       continue;
     }
     const std::string entity = s.substr(i + 1, semi - i - 1);
-    if (entity == "amp") out += '&';
-    else if (entity == "lt") out += '<';
-    else if (entity == "gt") out += '>';
-    else if (entity == "quot") out += '"';
-    else if (entity == "apos") out += '\'';
+    if (entity == "amp")
+      out += '&';
+    else if (entity == "lt")
+      out += '<';
+    else if (entity == "gt")
+      out += '>';
+    else if (entity == "quot")
+      out += '"';
+    else if (entity == "apos")
+      out += '\'';
     else if (entity.size() > 1 && entity[0] == '#') {
       const bool hex = entity[1] == 'x';
       const long code = std::strtol(entity.c_str() + (hex ? 2 : 1), nullptr, hex ? 16 : 10);
@@ -82,7 +87,8 @@ std::optional<std::string> xml_text(const std::string& xml, const std::string& t
   return xml_unescape(xml.substr(begin + open.size(), end - begin - open.size()));
 }
 
-std::chrono::system_clock::time_point expiration_of(const std::string& text, const std::string& where) {
+std::chrono::system_clock::time_point expiration_of(const std::string& text,
+                                                    const std::string& where) {
   auto t = parse_iso8601(text);
   if (!t) throw CredentialsError(where + ": malformed Expiration \"" + text + "\"");
   return *t;
@@ -92,7 +98,8 @@ std::chrono::system_clock::time_point expiration_of(const std::string& text, con
 Credentials from_json(const std::string& body, const std::string& where) {
   boost::system::error_code ec;
   const json::value doc = json::parse(body, ec);
-  if (ec || !doc.is_object()) throw CredentialsError(where + ": reply is not a JSON object: " + excerpt(body));
+  if (ec || !doc.is_object())
+    throw CredentialsError(where + ": reply is not a JSON object: " + excerpt(body));
   const json::object& o = doc.as_object();
   auto field = [&](const char* name) -> std::string {
     const json::value* v = o.if_contains(name);
@@ -101,7 +108,8 @@ Credentials from_json(const std::string& body, const std::string& where) {
   if (const std::string code = field("Code"); !code.empty() && code != "Success") {
     throw CredentialsError(where + ": Code " + code + ": " + field("Message"));
   }
-  Credentials c{field("AccessKeyId"), field("SecretAccessKey"), field("Token"), std::nullopt, where};
+  Credentials c{field("AccessKeyId"), field("SecretAccessKey"), field("Token"), std::nullopt,
+                where};
   if (c.empty()) throw CredentialsError(where + ": reply has no AccessKeyId/SecretAccessKey");
   if (const std::string e = field("Expiration"); !e.empty()) c.expiration = expiration_of(e, where);
   return c;
@@ -141,16 +149,17 @@ std::optional<Credentials> WebIdentityCredentials::load() {
   auto role_arn = env_("AWS_ROLE_ARN");
   if (!token_file && !role_arn) return std::nullopt;
   if (!token_file || !role_arn) {
-    throw CredentialsError(std::string(token_file ? "AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_ROLE_ARN") +
-                           " is set but " + (token_file ? "AWS_ROLE_ARN" : "AWS_WEB_IDENTITY_TOKEN_FILE") +
-                           " is not");
+    throw CredentialsError(
+        std::string(token_file ? "AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_ROLE_ARN") + " is set but " +
+        (token_file ? "AWS_ROLE_ARN" : "AWS_WEB_IDENTITY_TOKEN_FILE") + " is not");
   }
   // Read on every call: the kubelet rotates the projected token file.
   const auto token = read_file(*token_file);
   if (!token || trim_right(*token).empty()) {
     throw CredentialsError("AWS_WEB_IDENTITY_TOKEN_FILE " + *token_file + ": missing or empty");
   }
-  const std::string region = resolve_region("", env_).value_or(ResolvedRegion{"us-east-1", ""}).region;
+  const std::string region =
+      resolve_region("", env_).value_or(ResolvedRegion{"us-east-1", ""}).region;
   const ResolvedEndpoint sts = resolve_endpoint(kSts, "", region, env_);
   const std::string session =
       env_("AWS_ROLE_SESSION_NAME").value_or("mtls-sidecar-" + std::to_string(std::time(nullptr)));
@@ -176,7 +185,8 @@ std::optional<Credentials> WebIdentityCredentials::load() {
   Credentials c{xml_text(response.body, "AccessKeyId").value_or(""),
                 xml_text(response.body, "SecretAccessKey").value_or(""),
                 xml_text(response.body, "SessionToken").value_or(""), std::nullopt, where};
-  if (c.empty()) throw CredentialsError(where + ": reply has no Credentials: " + excerpt(response.body));
+  if (c.empty())
+    throw CredentialsError(where + ": reply has no Credentials: " + excerpt(response.body));
   c.expiration = expiration_of(xml_text(response.body, "Expiration").value_or(""), where);
   return c;
 }
@@ -184,7 +194,8 @@ std::optional<Credentials> WebIdentityCredentials::load() {
 std::optional<Credentials> ContainerCredentials::load() {
   Url url;
   if (auto relative = env_("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
-    if (relative->front() != '/') throw CredentialsError("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must start with /");
+    if (relative->front() != '/')
+      throw CredentialsError("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must start with /");
     url = parse_url("http://169.254.170.2" + *relative);
   } else if (auto full = env_("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
     try {
@@ -205,7 +216,8 @@ std::optional<Credentials> ContainerCredentials::load() {
   if (auto file = env_("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
     // Read on every call: EKS Pod Identity rotates the token file.
     token = read_file(*file);
-    if (!token) throw CredentialsError("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + *file + ": cannot read");
+    if (!token)
+      throw CredentialsError("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + *file + ": cannot read");
     token = trim_right(*token);
   } else {
     token = env_("AWS_CONTAINER_AUTHORIZATION_TOKEN");
@@ -217,7 +229,8 @@ std::optional<Credentials> ContainerCredentials::load() {
     }
     request.headers.emplace_back("Authorization", *token);
   }
-  const std::string where = "container endpoint " + url.scheme + "://" + url.host_header() + url.path;
+  const std::string where =
+      "container endpoint " + url.scheme + "://" + url.host_header() + url.path;
   HttpResponse response;
   try {
     response = http_.send(url, request, kContainerTimeout);
@@ -225,7 +238,8 @@ std::optional<Credentials> ContainerCredentials::load() {
     throw CredentialsError(where + ": " + e.what());
   }
   if (response.status != 200) {
-    throw CredentialsError(where + ": HTTP " + std::to_string(response.status) + ": " + excerpt(response.body));
+    throw CredentialsError(where + ": HTTP " + std::to_string(response.status) + ": " +
+                           excerpt(response.body));
   }
   return from_json(response.body, where);
 }

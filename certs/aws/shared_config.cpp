@@ -65,7 +65,8 @@ IniFile parse_ini(const std::string& text, const std::string& file_name) {
     }
     if (t.front() == '[') {
       if (t.back() != ']') {
-        throw std::runtime_error(file_name + ":" + std::to_string(number) + ": unterminated section");
+        throw std::runtime_error(file_name + ":" + std::to_string(number) +
+                                 ": unterminated section");
       }
       section = &file[collapse_spaces(t.substr(1, t.size() - 2))];
       last_value = nullptr;

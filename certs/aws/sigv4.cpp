@@ -22,7 +22,8 @@ std::string percent_encode(std::string_view in, bool keep_slash) {
   std::string out;
   out.reserve(in.size());
   for (unsigned char c : in) {
-    if (ascii_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
+    if (ascii_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+        (keep_slash && c == '/')) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -245,8 +246,8 @@ SigningKeyCache::~SigningKeyCache() {
   for (auto& [key, value] : keys_) OPENSSL_cleanse(value.data(), value.size());
 }
 
-Digest SigningKeyCache::key(std::string_view secret, std::string_view date,
-                            std::string_view region, std::string_view service) {
+Digest SigningKeyCache::key(std::string_view secret, std::string_view date, std::string_view region,
+                            std::string_view service) {
   Key id{std::string(date), std::string(region), std::string(service), sha256(secret)};
   std::lock_guard lock(mutex_);
   if (auto it = keys_.find(id); it != keys_.end()) return it->second;

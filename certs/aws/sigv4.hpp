@@ -48,8 +48,8 @@ std::string uri_encode(std::string_view text);
 // "/a/./b/../c//" -> "/a/c/", then every byte but A-Z a-z 0-9 - . _ ~ and '/' as %XX. The input is
 // not decoded first: a wire path "%20" becomes "%2520", the rule for every service but S3.
 std::string canonical_uri(std::string_view path);
-// Pairs split on '&' and the first '=', each side decoded then strictly re-encoded (so raw UTF-8 and
-// already-encoded input give the same result), sorted by name then value.
+// Pairs split on '&' and the first '=', each side decoded then strictly re-encoded (so raw UTF-8
+// and already-encoded input give the same result), sorted by name then value.
 std::string canonical_query(std::string_view query);
 
 struct CanonicalHeaders {
@@ -82,7 +82,8 @@ class SigningKeyCache {
   std::size_t derivations() const;
 
  private:
-  using Key = std::tuple<std::string, std::string, std::string, Digest>;  // date region service H(secret)
+  using Key =
+      std::tuple<std::string, std::string, std::string, Digest>;  // date region service H(secret)
   mutable std::mutex mutex_;
   std::map<Key, Digest> keys_;
   std::size_t derivations_ = 0;

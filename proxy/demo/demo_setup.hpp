@@ -9,8 +9,8 @@
 
 #include "config/config.hpp"
 #include "proxy/demo/demo_backend.hpp"
-#include "proxy/sidecar/sidecar.hpp"
 #include "proxy/demo/wire_tap.hpp"
+#include "proxy/sidecar/sidecar.hpp"
 
 namespace mtls::proxy::demo {
 

@@ -71,7 +71,8 @@ std::string alert_text(int alert) {
 void on_info(const SSL* ssl, int where, int ret) {
   // SSL_CB_READ_ALERT shares bits with SSL_CB_WRITE_ALERT: compare the whole mask, or our own
   // alert would be reported as the server's.
-  if ((where & SSL_CB_READ_ALERT) != SSL_CB_READ_ALERT || (ret & 0xff) == SSL_AD_CLOSE_NOTIFY) return;
+  if ((where & SSL_CB_READ_ALERT) != SSL_CB_READ_ALERT || (ret & 0xff) == SSL_AD_CLOSE_NOTIFY)
+    return;
   auto* result = static_cast<ProbeResult*>(SSL_get_app_data(ssl));
   if (result && result->alert.empty()) result->alert = alert_text(ret);
 }

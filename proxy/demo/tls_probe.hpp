@@ -14,25 +14,25 @@ namespace mtls::proxy {
 struct ProbeOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
-  std::string ca_file;                 // verify the server against it; empty: no verification
-  std::string cert_file, key_file;     // client certificate; empty: none
-  std::string server_name;             // SNI; empty: none
-  int min_version = 0;                 // TLS1_2_VERSION etc.; 0: OpenSSL default
+  std::string ca_file;              // verify the server against it; empty: no verification
+  std::string cert_file, key_file;  // client certificate; empty: none
+  std::string server_name;          // SNI; empty: none
+  int min_version = 0;              // TLS1_2_VERSION etc.; 0: OpenSSL default
   int max_version = 0;
-  bool half_close = false;             // shut down writing after `send` (FIN / close_notify)
+  bool half_close = false;  // shut down writing after `send` (FIN / close_notify)
   std::chrono::milliseconds timeout{5000};
 };
 
 struct ProbeResult {
   bool connected = false;
   bool handshake_ok = false;
-  std::string tls_version;             // "TLSv1.3"
+  std::string tls_version;  // "TLSv1.3"
   std::string cipher;
-  std::string server_identity;         // PeerIdentity::display() of the server leaf
-  std::string reply;                   // every byte read until EOF, error or timeout
-  bool eof = false;                    // the reply ended with an orderly close
-  std::string alert;                   // alert received, e.g. "certificate required"
-  std::string error;                   // the failure, if any
+  std::string server_identity;  // PeerIdentity::display() of the server leaf
+  std::string reply;            // every byte read until EOF, error or timeout
+  bool eof = false;             // the reply ended with an orderly close
+  std::string alert;            // alert received, e.g. "certificate required"
+  std::string error;            // the failure, if any
   bool refused() const { return !handshake_ok || (reply.empty() && !alert.empty()); }
 };
 

@@ -5,7 +5,6 @@
 #include "proxy/sidecar/cli.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -66,8 +65,9 @@ Commands declare(CLI::App& app, Flags& f) {
       ->type_name("FILE")
       ->required();
   add_log_level(*c.run, f.log_level);
-  c.run->footer("Exit codes: 0 stopped by a signal, 1 config or start-up error, 2 usage.\n"
-                "Example:\n  mtls-sidecar run --config sidecar.yaml --log-level debug");
+  c.run->footer(
+      "Exit codes: 0 stopped by a signal, 1 config or start-up error, 2 usage.\n"
+      "Example:\n  mtls-sidecar run --config sidecar.yaml --log-level debug");
 
   c.check_config = app.add_subcommand(
       "check-config",
@@ -91,43 +91,51 @@ Commands declare(CLI::App& app, Flags& f) {
   c.ca_init->add_option("--dir", init.dir, "directory to create the CA in (made mode 0700)")
       ->type_name("DIR")
       ->required();
-  c.ca_init->add_option("--trust-domain", init.trust_domain,
-                        "SPIFFE trust domain the CA issues identities for")
+  c.ca_init
+      ->add_option("--trust-domain", init.trust_domain,
+                   "SPIFFE trust domain the CA issues identities for")
       ->type_name("NAME")
       ->default_val("demo.local");
-  c.ca_init->add_option("--passphrase-file", init.passphrase_file,
-                        "encrypt ca.key with the passphrase in this file (default: unencrypted)")
+  c.ca_init
+      ->add_option("--passphrase-file", init.passphrase_file,
+                   "encrypt ca.key with the passphrase in this file (default: unencrypted)")
       ->type_name("FILE");
   c.ca_init->add_flag("--force", init.force, "replace an existing CA in DIR (default: refuse)");
-  c.ca_init->footer("Keep DIR away from the directories a sidecar reads: whoever reads ca.key\n"
-                    "can mint any identity of the trust domain.\n"
-                    "Example:\n  mtls-sidecar ca init --dir ca --trust-domain demo.local");
+  c.ca_init->footer(
+      "Keep DIR away from the directories a sidecar reads: whoever reads ca.key\n"
+      "can mint any identity of the trust domain.\n"
+      "Example:\n  mtls-sidecar ca init --dir ca --trust-domain demo.local");
 
-  c.ca_issue = c.ca->add_subcommand("issue", "issue a certificate and key (tls.crt, tls.key) from the CA");
+  c.ca_issue =
+      c.ca->add_subcommand("issue", "issue a certificate and key (tls.crt, tls.key) from the CA");
   CaIssueFlags& issue = f.ca_issue;
   c.ca_issue->add_option("--dir", issue.dir, "the CA directory (from ca init)")
       ->type_name("DIR")
       ->required();
-  c.ca_issue->add_option("--spiffe-id", issue.spiffe_id,
-                         "URI SAN, spiffe://TRUST-DOMAIN/PATH (default: none, DNS-only "
-                         "certificate; --dns is then required)")
+  c.ca_issue
+      ->add_option("--spiffe-id", issue.spiffe_id,
+                   "URI SAN, spiffe://TRUST-DOMAIN/PATH (default: none, DNS-only "
+                   "certificate; --dns is then required)")
       ->type_name("URI");
   c.ca_issue->add_option("--dns", issue.dns_names, "DNS SAN; repeat for several (default: none)")
       ->type_name("NAME");
-  c.ca_issue->add_option("--out", issue.out, "directory to write tls.crt and tls.key (mode 0600) to")
+  c.ca_issue
+      ->add_option("--out", issue.out, "directory to write tls.crt and tls.key (mode 0600) to")
       ->type_name("DIR")
       ->required();
   c.ca_issue->add_option("--ttl", issue.ttl, "lifetime of the certificate (ms, s, m, h, d)")
       ->check(kDuration)
       ->type_name("DURATION")
       ->default_val("24h");
-  c.ca_issue->add_option("--passphrase-file", issue.passphrase_file,
-                         "passphrase of an encrypted ca.key (default: ca.key is unencrypted)")
+  c.ca_issue
+      ->add_option("--passphrase-file", issue.passphrase_file,
+                   "passphrase of an encrypted ca.key (default: ca.key is unencrypted)")
       ->type_name("FILE");
   c.ca_issue->add_flag("--force", issue.force,
                        "replace tls.crt/tls.key already in --out (default: refuse)");
   c.ca_issue->footer(
-      "Example:\n  mtls-sidecar ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/orders \\\n"
+      "Example:\n  mtls-sidecar ca issue --dir ca --spiffe-id "
+      "spiffe://demo.local/ns/default/sa/orders \\\n"
       "      --dns orders.local --out orders");
 
   c.demo = app.add_subcommand(
@@ -141,10 +149,11 @@ Commands declare(CLI::App& app, Flags& f) {
   // Unknown words are collected (not rejected by CLI11) so they can be named as a command.
   app.allow_extras();
   c.ca->allow_extras();
-  app.footer("`mtls-sidecar --config FILE` is short for `run --config FILE`.\n"
-             "Every command answers --help. Exit codes: 0 ok, 1 failure, 2 usage.\n"
-             "Example:\n  mtls-sidecar check-config --config sidecar.yaml && "
-             "mtls-sidecar run --config sidecar.yaml");
+  app.footer(
+      "`mtls-sidecar --config FILE` is short for `run --config FILE`.\n"
+      "Every command answers --help. Exit codes: 0 ok, 1 failure, 2 usage.\n"
+      "Example:\n  mtls-sidecar check-config --config sidecar.yaml && "
+      "mtls-sidecar run --config sidecar.yaml");
   return c;
 }
 
@@ -156,7 +165,8 @@ int usage_error(const std::string& message) {
 int dispatch(CLI::App& app, const Commands& c, Flags& f) {
   if (!app.remaining().empty() && app.get_subcommands().empty())
     return usage_error("unknown command \"" + app.remaining().front() + "\"");
-  if (!app.remaining().empty()) return usage_error("unexpected \"" + app.remaining().front() + "\"");
+  if (!app.remaining().empty())
+    return usage_error("unexpected \"" + app.remaining().front() + "\"");
   apply_log_level(f.log_level);
   if (c.run->parsed()) return cmd_run(f.config);
   if (c.check_config->parsed()) return cmd_check_config(f.config, f.schema_only);

@@ -42,8 +42,10 @@ void refuse_overwrite(const std::string& out) {
 void check_before_start(const config::Config& cfg, bool log_warnings) {
   Preflight checked = preflight(cfg);
   for (const config::Issue& warning : checked.warnings) {
-    if (log_warnings) log::warn(warning.to_string());
-    else std::fprintf(stderr, "%s\n", warning.to_string().c_str());
+    if (log_warnings)
+      log::warn(warning.to_string());
+    else
+      std::fprintf(stderr, "%s\n", warning.to_string().c_str());
   }
   if (!checked.errors.empty()) throw config::Error(std::move(checked.errors));
 }
@@ -63,8 +65,8 @@ int cmd_run(const std::string& config_path) {
   certs::take_passphrase_env(cfg.identity.file.key_passphrase_env);
   certs::take_passphrase_env(cfg.identity.local_ca.key_passphrase_env);
   check_before_start(cfg, true);
-  // Least privilege (proxy/sidecar/sandbox.hpp): the sandbox before any thread exists, the user switch
-  // once the ports are bound.
+  // Least privilege (proxy/sidecar/sandbox.hpp): the sandbox before any thread exists, the user
+  // switch once the ports are bound.
   const sandbox::Plan plan = sandbox::make_plan(cfg);
   const config::Config cfg_for_messages = cfg;  // `cfg` moves into the sidecar
   Sidecar sidecar(std::move(cfg), {.handle_signals = true});

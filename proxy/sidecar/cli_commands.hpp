@@ -1,6 +1,7 @@
 #pragma once
-// The bodies of the command-line commands (proxy/sidecar/cli.cpp declares their flags). Each returns the
-// process exit code: 0 ok, 1 failure; config and start-up problems are printed to stderr.
+// The bodies of the command-line commands (proxy/sidecar/cli.cpp declares their flags). Each
+// returns the process exit code: 0 ok, 1 failure; config and start-up problems are printed to
+// stderr.
 
 #include <string>
 #include <vector>
@@ -16,10 +17,10 @@ struct CaInitFlags {
 
 struct CaIssueFlags {
   std::string dir;
-  std::string spiffe_id;               // empty: a DNS-only certificate
+  std::string spiffe_id;  // empty: a DNS-only certificate
   std::vector<std::string> dns_names;
   std::string out;
-  std::string ttl;                     // already checked by the parser
+  std::string ttl;  // already checked by the parser
   std::string passphrase_file;
   bool force = false;
 };

@@ -24,8 +24,7 @@ void check_identity(const config::Config& config, Preflight& out) {
           config::issue_at(config, "trust.crl", "warning: " + config::as_written(config, warning)));
     }
   } catch (const certs::LoadError& e) {
-    out.errors.push_back(
-        config::issue_at(config, e.field(), config::as_written(config, e.what())));
+    out.errors.push_back(config::issue_at(config, e.field(), config::as_written(config, e.what())));
   } catch (const std::exception& e) {
     // What is left is building the TLS contexts from a valid bundle: the cipher list, or a key
     // type OpenSSL will not serve.
@@ -51,10 +50,10 @@ void check_secret_mode(const config::Config& config, const std::string& field,
   if (path.empty() || ::stat(path.c_str(), &st) != 0) return;  // loading reports it
   const std::string file = config::as_written(config, path);
   if (st.st_mode & S_IWOTH) {
-    out.errors.push_back(config::issue_at(
-        config, field,
-        file + ": writable by others (mode " + octal(st.st_mode) +
-            "): anyone on this host could replace it; chmod 600 " + file));
+    out.errors.push_back(
+        config::issue_at(config, field,
+                         file + ": writable by others (mode " + octal(st.st_mode) +
+                             "): anyone on this host could replace it; chmod 600 " + file));
   } else if (st.st_mode & (S_IRGRP | S_IROTH)) {
     out.warnings.push_back(config::issue_at(
         config, field,
@@ -67,7 +66,8 @@ void check_secret_modes(const config::Config& config, Preflight& out) {
   const config::IdentityConfig& id = config.identity;
   if (id.source == config::IdentitySource::file) {
     check_secret_mode(config, "identity.file.key", id.file.key, out);
-    check_secret_mode(config, "identity.file.key_passphrase_file", id.file.key_passphrase_file, out);
+    check_secret_mode(config, "identity.file.key_passphrase_file", id.file.key_passphrase_file,
+                      out);
   } else if (id.source == config::IdentitySource::local_ca) {
     const std::string ca_key = (std::filesystem::path(id.local_ca.dir) / "ca.key").string();
     check_secret_mode(config, "identity.local_ca.dir", ca_key, out);
@@ -91,8 +91,9 @@ std::vector<config::Issue> not_built(const config::Config& config) {
                                config::Protocol protocol) {
     if (protocol != config::Protocol::http) return;
     issues.push_back(config::issue_at(config, path + ".protocol",
-                                      "listener " + name + ": protocol http is not available in "
-                                      "this build yet; use protocol: tcp"));
+                                      "listener " + name +
+                                          ": protocol http is not available in "
+                                          "this build yet; use protocol: tcp"));
   };
   for (std::size_t i = 0; i < config.inbound.size(); ++i)
     refuse_http("inbound[" + std::to_string(i) + "]", config.inbound[i].name,

@@ -216,7 +216,8 @@ Plan make_plan(const config::Config& config) {
   }
   add_dir_of(plan, config.trust.ca_bundle);
   add_dir_of(plan, config.trust.crl);
-  for (const config::TrustDomainBundle& domain : config.trust.domains) add_dir_of(plan, domain.ca_bundle);
+  for (const config::TrustDomainBundle& domain : config.trust.domains)
+    add_dir_of(plan, domain.ca_bundle);
   // `forward` host names are re-resolved while running.
   for (const char* f : {"/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/host.conf",
                         "/etc/gai.conf"}) {

@@ -28,7 +28,8 @@ tcp::endpoint resolve_listen(const config::HostPort& hp) {
   net::io_context io;
   tcp::resolver resolver(io);
   const auto results = resolver.resolve(hp.host, std::to_string(hp.port), ec);
-  if (ec || results.empty()) throw std::runtime_error("cannot resolve listen address " + hp.to_string());
+  if (ec || results.empty())
+    throw std::runtime_error("cannot resolve listen address " + hp.to_string());
   return *results.begin();
 }
 
@@ -61,10 +62,9 @@ double now_seconds() { return double(std::time(nullptr)); }
 Sidecar::Sidecar(config::Config config, SidecarOptions options)
     : config_(std::move(config)),
       options_(options),
-      worker_count_(config_.workers ? config_.workers
-                                    : usable_cpus()),
+      worker_count_(config_.workers ? config_.workers : usable_cpus()),
       metrics_(std::make_unique<metrics::Metrics>(labels_of(config_), worker_count_,
-                                                   config_.metrics.max_peer_labels)) {
+                                                  config_.metrics.max_peer_labels)) {
   source_ = certs::make_source(config_);
   store_ = std::make_unique<certs::TlsContextStore>(
       config_.tls, [this](std::shared_ptr<const certs::TlsContexts> fresh) {
@@ -124,8 +124,8 @@ void Sidecar::bind_listeners() {
     const auto& l = config_.outbound[i];
     const std::string field = "outbound[" + std::to_string(i) + "].listen";
     specs_.push_back({index++, metrics::Direction::outbound, l.name,
-                      probe_bind(field, l.name, resolve_listen(l.listen)), l.forward,
-                      l.server_name, l.expect, l.protocol, resolver_->watch(l.forward)});
+                      probe_bind(field, l.name, resolve_listen(l.listen)), l.forward, l.server_name,
+                      l.expect, l.protocol, resolver_->watch(l.forward)});
     specs_.back().verify_server_name = l.verify_server_name && !l.server_name.empty();
   }
   for (unsigned i = 0; i < worker_count_; ++i) {

@@ -9,13 +9,12 @@
 // accessors from any thread.
 
 #include <atomic>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
-
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -51,7 +50,7 @@ class Sidecar {
   // Loads the identity, binds every listener and the admin port, starts the threads.
   // Throws std::exception with a one-line message on any failure (EADDRINUSE names the listener).
   void start();
-  void wait();          // until stopped (signal or request_stop)
+  void wait();  // until stopped (signal or request_stop)
   // Graceful stop (SIGTERM, DESIGN.md §5): /ready turns 503 at once; listeners keep accepting for
   // drain_delay (load balancers need seconds to stop routing here), then close; live connections
   // get up to drain_timeout, then are closed and wait() returns. A second call stops at once.
@@ -72,7 +71,7 @@ class Sidecar {
   void bind_listeners();
   void start_admin();
   void watch_signals();
-  void wait_for_connections_to_end();  // control thread, during drain
+  void wait_for_connections_to_end();      // control thread, during drain
   certs::ReloadResult reload_on_loader();  // what every ReloadTriggers reload runs
   void record_reload(const certs::ReloadResult& result,
                      const std::shared_ptr<const certs::TlsContexts>& current);
@@ -84,7 +83,7 @@ class Sidecar {
   std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<certs::CertificateSource> source_;
   std::unique_ptr<certs::TlsContextStore> store_;  // loader thread only, once started
-  std::unique_ptr<ForwardResolver> resolver_;  // `forward` names, looked up in the background
+  std::unique_ptr<ForwardResolver> resolver_;      // `forward` names, looked up in the background
   std::vector<ListenerSpec> specs_;
   std::vector<std::unique_ptr<Worker>> workers_;
 

@@ -69,8 +69,11 @@ bool printable_utf8(const std::string& text) {
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 || c == 0x7f) return false;
-    std::size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                  : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    std::size_t n = c < 0x80                 ? 1
+                    : c >= 0xc2 && c <= 0xdf ? 2
+                    : c >= 0xe0 && c <= 0xef ? 3
+                    : c >= 0xf0 && c <= 0xf4 ? 4
+                                             : 0;
     if (n == 0 || i + n > text.size()) return false;
     std::uint32_t cp = n == 1 ? c : c & (0x7f >> n);
     for (std::size_t k = 1; k < n; ++k) {
@@ -127,8 +130,8 @@ void check_identity(X509* cert) {
   const certs::Verdict self = certs::authorize(peer, own);
   check_verdict(self, peer, "own-names");
   const bool cn_counts = peer.uris.empty() && peer.dns_names.empty();
-  const bool has_names = !own.spiffe_ids.empty() || !own.dns_names.empty() ||
-                         (cn_counts && !own.common_names.empty());
+  const bool has_names =
+      !own.spiffe_ids.empty() || !own.dns_names.empty() || (cn_counts && !own.common_names.empty());
   if (peer.uris.size() <= 1 && !bare_trust_domain(peer) && has_names) {
     FUZZ_CHECK(self.allowed, "a policy of the peer's own names refuses it: " + self.detail);
   }

@@ -21,5 +21,4 @@ inline bool strict() {
   return value;
 }
 
-
 }  // namespace mtls::fuzz

@@ -33,7 +33,8 @@ TEST(Admin, MetricsShowExactlyTheTrafficThatHappened) {
   Backend backend(Backend::Mode::echo);
   SidecarPair pair(pki, backend.port());
   const std::string payload(12345, 'x');
-  for (int i = 0; i < 5; ++i) ASSERT_EQ(plain_exchange(pair.outbound_port(), payload).reply, payload);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(plain_exchange(pair.outbound_port(), payload).reply, payload);
   const auto intruder = pki.leaf("intruder", "spiffe://test.local/ns/default/sa/intruder", {});
   for (int i = 0; i < 2; ++i) {
     proxy::ProbeOptions o;
@@ -47,7 +48,8 @@ TEST(Admin, MetricsShowExactlyTheTrafficThatHappened) {
   for (int i = 0; i < 300; ++i) {
     text = http_get(pair.inbound->admin_port(), "/metrics").body;
     if (sample(text, "mtls_connections_active", {}) == 0 &&
-        sample(text, "mtls_handshakes_total", {{"reason", "identity_denied"}}) == 2) break;
+        sample(text, "mtls_handshakes_total", {{"reason", "identity_denied"}}) == 2)
+      break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   const std::map<std::string, std::string> in = {{"direction", "inbound"}, {"listener", "in"}};
@@ -76,7 +78,8 @@ TEST(Admin, PeerLabelsAreCappedAndTheRestFoldIntoOther) {
   proxy::Sidecar sidecar(std::move(c));
   sidecar.start();
   for (int i = 0; i < 4; ++i) {
-    const auto files = pki.leaf("peer" + std::to_string(i), "spiffe://test.local/sa/peer" + std::to_string(i), {});
+    const auto files =
+        pki.leaf("peer" + std::to_string(i), "spiffe://test.local/sa/peer" + std::to_string(i), {});
     proxy::ProbeOptions o;
     o.port = sidecar.port("in");
     o.cert_file = files.cert;
@@ -85,10 +88,13 @@ TEST(Admin, PeerLabelsAreCappedAndTheRestFoldIntoOther) {
     ASSERT_EQ(proxy::tls_probe(o, "hi").reply, "hi");
   }
   const std::string text = http_get(sidecar.admin_port(), "/metrics").body;
-  EXPECT_EQ(sample(text, "mtls_peer_connections_total", {{"peer", "spiffe://test.local/sa/peer0"}}), 1);
-  EXPECT_EQ(sample(text, "mtls_peer_connections_total", {{"peer", "spiffe://test.local/sa/peer1"}}), 1);
+  EXPECT_EQ(sample(text, "mtls_peer_connections_total", {{"peer", "spiffe://test.local/sa/peer0"}}),
+            1);
+  EXPECT_EQ(sample(text, "mtls_peer_connections_total", {{"peer", "spiffe://test.local/sa/peer1"}}),
+            1);
   EXPECT_EQ(sample(text, "mtls_peer_connections_total", {{"peer", "other"}}), 2);
-  EXPECT_EQ(sample(text, "mtls_peer_connections_total", {{"peer", "spiffe://test.local/sa/peer3"}}), -1);
+  EXPECT_EQ(sample(text, "mtls_peer_connections_total", {{"peer", "spiffe://test.local/sa/peer3"}}),
+            -1);
 }
 
 TEST(Admin, CertsDescribesTheServedIdentityAndFollowsARotation) {
@@ -183,8 +189,9 @@ TEST(Admin, RefusesRequestBodiesWithoutReadingThem) {
   // Header-only GET and HEAD still work, kept alive on one connection.
   fd = connect_raw(sidecar->admin_port());
   ASSERT_GE(fd, 0);
-  ASSERT_TRUE(send_all(fd, "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                           "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(send_all(fd,
+                       "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   reply = read_reply(fd, 5000);
   EXPECT_EQ(reply.substr(0, 15), "HTTP/1.1 200 OK") << reply;
   EXPECT_NE(reply.find("\r\n\r\nHTTP/1.1 200 OK"), std::string::npos) << reply;

@@ -46,7 +46,8 @@ TEST(Backpressure, ASlowReaderStopsTheSenderAndMemoryStaysFlat) {
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     while (std::chrono::steady_clock::now() < until && sent < data.size()) {
-      const ssize_t n = ::send(fd, data.data() + sent, std::min<std::size_t>(1 << 20, data.size() - sent), MSG_NOSIGNAL);
+      const ssize_t n = ::send(fd, data.data() + sent,
+                               std::min<std::size_t>(1 << 20, data.size() - sent), MSG_NOSIGNAL);
       if (n > 0) sent += std::size_t(n);
     }
     ::close(fd);
@@ -65,10 +66,11 @@ TEST(Backpressure, ASlowReaderStopsTheSenderAndMemoryStaysFlat) {
   EXPECT_EQ(backend.connections(), 1) << "the bytes reached the backend's connection";
   EXPECT_LT(growth_kib, 24 * 1024);
   // For tests/reliability/scorecard.
-  std::printf("SCORE backpressure_rss_growth_kib %ld %s RSS growth < 24 MiB and < 48 MiB accepted "
-              "while the backend reads nothing for 2 s (%.1f MiB accepted)\n",
-              growth_kib, growth_kib < 24 * 1024 && sent.load() < (std::size_t(48) << 20) ? "pass" : "fail",
-              double(sent.load()) / (1 << 20));
+  std::printf(
+      "SCORE backpressure_rss_growth_kib %ld %s RSS growth < 24 MiB and < 48 MiB accepted "
+      "while the backend reads nothing for 2 s (%.1f MiB accepted)\n",
+      growth_kib, growth_kib < 24 * 1024 && sent.load() < (std::size_t(48) << 20) ? "pass" : "fail",
+      double(sent.load()) / (1 << 20));
   backend.release();
 }
 

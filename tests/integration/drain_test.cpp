@@ -19,28 +19,35 @@ TEST(Drain, StopsAcceptingAfterTheDelayAndLetsInFlightTransfersFinish) {
   SidecarPair pair(pki, backend.port(), 1, limits);
   proxy::Sidecar& inbound = *pair.inbound;
   const std::string data = random_bytes(8 << 20, 5);
-  auto accepted = [&] { return sample(inbound.metrics().serialize(), "mtls_connections_total", {}); };
+  auto accepted = [&] {
+    return sample(inbound.metrics().serialize(), "mtls_connections_total", {});
+  };
 
-  auto transfer = std::async(std::launch::async, [&] { return plain_exchange(pair.outbound_port(), data); });
+  auto transfer =
+      std::async(std::launch::async, [&] { return plain_exchange(pair.outbound_port(), data); });
   while (sample(inbound.metrics().serialize(), "mtls_connections_active", {}) < 1)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
 
   const auto drain_started = std::chrono::steady_clock::now();
   inbound.request_drain();
   std::string why;
-  for (int i = 0; i < 100 && inbound.ready(why); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  for (int i = 0; i < 100 && inbound.ready(why); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   EXPECT_FALSE(inbound.ready(why));
   EXPECT_EQ(why, "draining");
 
   // During drain_delay the listener still accepts (load balancers take a while to notice 503).
-  auto during = std::async(std::launch::async, [&] { return plain_exchange(pair.outbound_port(), "during"); });
-  while (accepted() < 2 && std::chrono::steady_clock::now() - drain_started < std::chrono::seconds(3))
+  auto during = std::async(std::launch::async,
+                           [&] { return plain_exchange(pair.outbound_port(), "during"); });
+  while (accepted() < 2 &&
+         std::chrono::steady_clock::now() - drain_started < std::chrono::seconds(3))
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(accepted(), 2);
   EXPECT_LT(std::chrono::steady_clock::now() - drain_started, limits.drain_delay)
       << "the connection made during drain_delay was accepted only after it";
 
-  std::this_thread::sleep_until(drain_started + limits.drain_delay + std::chrono::milliseconds(500));
+  std::this_thread::sleep_until(drain_started + limits.drain_delay +
+                                std::chrono::milliseconds(500));
   const PlainExchange late = plain_exchange(pair.outbound_port(), "late");
   EXPECT_TRUE(late.reply.empty());  // the inbound listener is closed: nothing gets through
   EXPECT_EQ(accepted(), 2);
@@ -63,7 +70,8 @@ TEST(Drain, ClosesConnectionsStillOpenAtTheDrainTimeout) {
   limits.drain_delay = std::chrono::milliseconds(0);
   limits.drain_timeout = std::chrono::milliseconds(300);
   SidecarPair pair(pki, backend.port(), 1, limits);
-  auto transfer = std::async(std::launch::async, [&] { return plain_exchange(pair.outbound_port(), "x", 10000); });
+  auto transfer = std::async(std::launch::async,
+                             [&] { return plain_exchange(pair.outbound_port(), "x", 10000); });
   while (sample(pair.inbound->metrics().serialize(), "mtls_connections_active", {}) < 1)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
 

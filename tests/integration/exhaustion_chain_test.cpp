@@ -143,8 +143,8 @@ class ExhaustionChain : public ::testing::Test {
       extra.push_back(make_cert("junk " + std::to_string(i), key.get(), nullptr, key.get()));
     }
     const certs::EvpPkeyPtr key = make_key();
-    const certs::X509Ptr leaf = make_cert("frontend", key.get(), root_.get(), root_key_.get(),
-                                          kFrontendId);
+    const certs::X509Ptr leaf =
+        make_cert("frontend", key.get(), root_.get(), root_key_.get(), kFrontendId);
     return write_client(pki_.dir(), name, leaf.get(), key.get(), extra);
   }
 

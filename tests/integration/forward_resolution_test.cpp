@@ -8,8 +8,8 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "proxy/forward_resolver.hpp"
 #include "proxy/demo/tls_probe.hpp"
+#include "proxy/forward_resolver.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/sidecar_pair.hpp"
 

@@ -39,7 +39,9 @@ TEST(Limits, RefusesConnectionsBeyondMaxConnectionsAndKeepsServingTheOthers) {
   ASSERT_EQ(wait_sample(*pair.inbound, "mtls_connections_active", {}, 2), 2);
   const int c = connect_raw(pair.inbound_port());
   EXPECT_GE(ms_until_closed(c, 3000), 0) << "left hanging";  // -1: still open after 3 s
-  EXPECT_EQ(wait_sample(*pair.inbound, "mtls_connections_refused_total", {{"reason", "max_connections"}}, 1), 1);
+  EXPECT_EQ(wait_sample(*pair.inbound, "mtls_connections_refused_total",
+                        {{"reason", "max_connections"}}, 1),
+            1);
   ::close(a);
   ::close(b);
   ::close(c);
@@ -54,7 +56,9 @@ TEST(Limits, CountsARefusedUpstreamAndClosesTheClientFast) {
   const PlainExchange x = plain_exchange(pair.outbound_port(), "anyone?");
   EXPECT_TRUE(x.reply.empty());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
-  EXPECT_EQ(wait_sample(*pair.inbound, "mtls_upstream_connect_failures_total", {{"reason", "refused"}}, 1), 1);
+  EXPECT_EQ(wait_sample(*pair.inbound, "mtls_upstream_connect_failures_total",
+                        {{"reason", "refused"}}, 1),
+            1);
 }
 
 TEST(Limits, FailsStartUpWithAddressInUseWhenAnotherProcessHoldsThePort) {
@@ -120,7 +124,8 @@ TEST(Limits, RefusesToStartAnHttpListenerThatIsNotBuiltYetInsteadOfRelayingWitho
     FAIL() << "started an http listener";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("listener in: protocol http is not available"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
 }
 

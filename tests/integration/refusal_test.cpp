@@ -73,8 +73,8 @@ TEST_F(Refusal, RefusesAClientFromAnotherCa) {
 }
 
 TEST_F(Refusal, RefusesAnExpiredClientCertificate) {
-  const TestPki::Files files = pki_.leaf("expired", kFrontendId, {}, std::chrono::hours(1),
-                                         -std::chrono::hours(2));
+  const TestPki::Files files =
+      pki_.leaf("expired", kFrontendId, {}, std::chrono::hours(1), -std::chrono::hours(2));
   const proxy::ProbeResult r = proxy::tls_probe(probe(&files, pki_.ca_bundle()), kRequest);
   EXPECT_TRUE(r.reply.empty());
   EXPECT_EQ(r.alert, "certificate expired");
@@ -82,7 +82,8 @@ TEST_F(Refusal, RefusesAnExpiredClientCertificate) {
 }
 
 TEST_F(Refusal, RefusesASpiffeIdNotOnTheAllowList) {
-  const TestPki::Files files = pki_.leaf("intruder", "spiffe://test.local/ns/default/sa/intruder", {});
+  const TestPki::Files files =
+      pki_.leaf("intruder", "spiffe://test.local/ns/default/sa/intruder", {});
   const proxy::ProbeResult r = proxy::tls_probe(probe(&files, pki_.ca_bundle()), kRequest);
   EXPECT_TRUE(r.reply.empty());
   EXPECT_FALSE(r.alert.empty());
@@ -117,7 +118,8 @@ TEST(OutboundRefusal, ClosesTheAppConnectionWhenTheServerHasTheWrongIdentity) {
   SidecarPair pair(pki, backend.port());
   // A second outbound sidecar that expects someone else behind the inbound port.
   config::Config c = base_config(pki, pair.frontend);
-  c.outbound.push_back(outbound_listener(pair.inbound_port(), {"spiffe://test.local/ns/default/sa/orders"}));
+  c.outbound.push_back(
+      outbound_listener(pair.inbound_port(), {"spiffe://test.local/ns/default/sa/orders"}));
   proxy::Sidecar wrong(std::move(c));
   wrong.start();
 
@@ -125,9 +127,12 @@ TEST(OutboundRefusal, ClosesTheAppConnectionWhenTheServerHasTheWrongIdentity) {
   EXPECT_TRUE(x.connected);
   EXPECT_TRUE(x.reply.empty());
   EXPECT_EQ(backend.connections(), 0);
-  EXPECT_NE(logs.wait_for({"\"direction\":\"outbound\"", "\"reason\":\"identity_denied\"", kBackendId}), "");
+  EXPECT_NE(
+      logs.wait_for({"\"direction\":\"outbound\"", "\"reason\":\"identity_denied\"", kBackendId}),
+      "");
   EXPECT_EQ(sample(wrong.metrics().serialize(), "mtls_handshakes_total",
-                   {{"direction", "outbound"}, {"reason", "identity_denied"}}), 1);
+                   {{"direction", "outbound"}, {"reason", "identity_denied"}}),
+            1);
 }
 
 }  // namespace

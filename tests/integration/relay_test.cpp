@@ -21,15 +21,17 @@ TEST(Relay, CarriesSixtyFourMebibytesByteExactThroughBothSidecars) {
 
   const auto start = std::chrono::steady_clock::now();
   const PlainExchange x = plain_exchange(pair.outbound_port(), data);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   ASSERT_TRUE(x.connected);
   // The backend hashes what it read until our FIN arrived through both sidecars (half-close),
   // then answers on the still-open other direction.
   EXPECT_EQ(x.reply, sha256_hex(data));
   EXPECT_TRUE(x.eof);
-  std::printf("[ measure  ] 64 MiB app->backend in %.3f s = %.1f MiB/s (2 sidecars, 1 worker each)\n",
-              seconds, 64 / seconds);
+  std::printf(
+      "[ measure  ] 64 MiB app->backend in %.3f s = %.1f MiB/s (2 sidecars, 1 worker each)\n",
+      seconds, 64 / seconds);
 }
 
 TEST(Relay, EchoesSixtyFourMebibytesByteExactInBothDirections) {
@@ -86,7 +88,9 @@ TEST(Relay, SpreadsConcurrentConnectionsOverSeveralWorkers) {
   // SO_REUSEPORT hashes each connection to one worker's acceptor: 16 connections all landing on
   // one of two workers has a chance of 2^-15. Each worker counts its own connections.
   for (proxy::Sidecar* s : {pair.outbound.get(), pair.inbound.get()}) {
-    const auto on_worker = [&](unsigned w) { return s->metrics().counters(w, 0).connections.value(); };
+    const auto on_worker = [&](unsigned w) {
+      return s->metrics().counters(w, 0).connections.value();
+    };
     EXPECT_GT(on_worker(0), 0u);
     EXPECT_GT(on_worker(1), 0u);
     EXPECT_EQ(on_worker(0) + on_worker(1), 16u);
@@ -103,7 +107,8 @@ TEST(Resumption, OutboundResumesItsSessionWithTheInboundOnTheNextConnection) {
   TestPki pki;
   Backend backend(Backend::Mode::echo);
   SidecarPair pair(pki, backend.port());
-  for (int i = 0; i < 4; ++i) ASSERT_EQ(plain_exchange(pair.outbound_port(), "again").reply, "again");
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(plain_exchange(pair.outbound_port(), "again").reply, "again");
   double resumed = 0;
   for (int i = 0; i < 200 && resumed < 3; ++i) {
     resumed = sample(pair.inbound->metrics().serialize(), "mtls_handshakes_resumed_total", {});

@@ -7,8 +7,8 @@
 
 #include "certs/pem.hpp"
 #include "certs/x509_fields.hpp"
-#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/sidecar_pair.hpp"
 
 namespace mtls::test {
@@ -138,15 +138,15 @@ TEST(RotationCrl, TwoRootsOfOneNameEachWithItsCrlBothWork) {
     return certs::serial_hex(certs::load_certificates(f.cert).front().get());
   };
   const std::string bundle = old_root.dir() + "/bundle.crt";
-  certs::write_file(bundle,
-                    certs::to_pem(old_root.ca().certificate()) +
-                        certs::to_pem(new_root.ca().certificate()),
-                    0644);
+  certs::write_file(
+      bundle,
+      certs::to_pem(old_root.ca().certificate()) + certs::to_pem(new_root.ca().certificate()),
+      0644);
   const std::string crl = old_root.dir() + "/both.crl";
-  certs::write_file(crl,
-                    crl_pem(old_root.ca(), {serial(old_revoked)}) +
-                        crl_pem(new_root.ca(), {serial(new_revoked)}),
-                    0644);
+  certs::write_file(
+      crl,
+      crl_pem(old_root.ca(), {serial(old_revoked)}) + crl_pem(new_root.ca(), {serial(new_revoked)}),
+      0644);
 
   Backend backend(Backend::Mode::echo);
   config::Config c = base_config(old_root, old_root.leaf("backend", kBackendId, {"backend.local"}));
@@ -168,8 +168,8 @@ TEST(RotationCrl, TwoRootsOfOneNameEachWithItsCrlBothWork) {
   EXPECT_FALSE(accepted(old_revoked));
   EXPECT_FALSE(accepted(new_revoked));
   EXPECT_TRUE(eventually([&] {
-    return sample(sidecar.metrics().serialize(), "mtls_handshakes_total", {{"reason", "revoked"}}) ==
-           2;
+    return sample(sidecar.metrics().serialize(), "mtls_handshakes_total",
+                  {{"reason", "revoked"}}) == 2;
   }));
 }
 
@@ -196,7 +196,8 @@ TEST(RotationCrl, ACrlOfAnIntermediateOfOurChainMustBeSignedByIt) {
   const TestPki::Files server = pki.leaf("backend", kBackendId, {"backend.local"});
   const std::string cert_with_chain = pki.dir() + "/chain.crt";
   certs::write_file(cert_with_chain,
-                    certs::read_file(server.cert) + certs::to_pem(intermediate.certificate()), 0644);
+                    certs::read_file(server.cert) + certs::to_pem(intermediate.certificate()),
+                    0644);
   const std::string crl = pki.dir() + "/crls.pem";
   const auto start = [&](const std::string& intermediate_crl) {
     certs::write_file(crl, crl_pem(pki.ca(), {}) + intermediate_crl, 0644);

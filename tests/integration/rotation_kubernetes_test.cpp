@@ -8,8 +8,8 @@
 #include <iostream>
 
 #include "certs/pem.hpp"
-#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/sidecar_pair.hpp"
 
 namespace mtls::test {

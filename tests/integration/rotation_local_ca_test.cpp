@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "certs/pem.hpp"
-#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/sidecar_pair.hpp"
 
 namespace mtls::test {

@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "certs/pem.hpp"
-#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/sidecar_pair.hpp"
 
 namespace mtls::test {

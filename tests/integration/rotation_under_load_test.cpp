@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "certs/pem.hpp"
-#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/sidecar_pair.hpp"
 
 namespace mtls::test {
@@ -34,7 +34,8 @@ std::chrono::seconds test_duration() {
 }
 
 struct RotatingIdentity {
-  RotatingIdentity(const TestPki& ca, const std::string& dir, std::string spiffe_id, std::string dns_name)
+  RotatingIdentity(const TestPki& ca, const std::string& dir, std::string spiffe_id,
+                   std::string dns_name)
       : pki(ca), volume(dir), id(std::move(spiffe_id)), dns(std::move(dns_name)) {
     rotate();
   }

@@ -18,7 +18,8 @@ class ServerName : public ::testing::Test {
   void start_inbound(const std::vector<std::string>& dns_names) {
     config::Config c = base_config(pki_, pki_.leaf("server", kBackendId, dns_names));
     c.inbound.push_back(inbound_listener(backend_.port()));
-    inbound_ = std::make_unique<proxy::Sidecar>(std::move(c), proxy::SidecarOptions{.admin = false});
+    inbound_ =
+        std::make_unique<proxy::Sidecar>(std::move(c), proxy::SidecarOptions{.admin = false});
     inbound_->start();
   }
 

@@ -74,7 +74,8 @@ TEST(Sources, AReloadWithABrokenKeyKeepsTheOldIdentityServing) {
   EXPECT_EQ(pair.inbound->contexts()->serial_hex, serial_before);
   EXPECT_EQ(plain_exchange(pair.outbound_port(), "still up").reply, "still up");
   EXPECT_EQ(sample(pair.inbound->metrics().serialize(), "mtls_certificate_reloads_total",
-                   {{"result", "failure"}}), 1);
+                   {{"result", "failure"}}),
+            1);
 }
 
 }  // namespace

@@ -32,17 +32,17 @@ class TrustDomains : public ::testing::Test {
     c.trust.ca_bundle = ca_bundle;
     c.trust.domains = std::move(domains);
     c.inbound.push_back(inbound_listener(backend_.port(), std::move(allowed)));
-    inbound_ = std::make_unique<proxy::Sidecar>(std::move(c), proxy::SidecarOptions{.admin = false});
+    inbound_ =
+        std::make_unique<proxy::Sidecar>(std::move(c), proxy::SidecarOptions{.admin = false});
     inbound_->start();
   }
 
   // pki_'s root and `other`'s in one file: "both CAs trusted" as one bundle.
   std::string bundle_with(const TestPki& other) {
     const std::string path = pki_.dir() + "/both.crt";
-    certs::write_file(path,
-                      certs::to_pem(pki_.ca().certificate()) +
-                          certs::to_pem(other.ca().certificate()),
-                      0644);
+    certs::write_file(
+        path, certs::to_pem(pki_.ca().certificate()) + certs::to_pem(other.ca().certificate()),
+        0644);
     return path;
   }
 
@@ -108,10 +108,12 @@ TEST_F(TrustDomains, ATrustDomainsFileIsWatchedAndReloadedLikeTheBundle) {
   const std::string digest = inbound_->contexts()->trust_digest;
   certs::write_file(partner_file, certs::to_pem(partner_.ca().certificate()), 0644);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (inbound_->contexts()->trust_digest == digest && std::chrono::steady_clock::now() < deadline) {
+  while (inbound_->contexts()->trust_digest == digest &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ASSERT_NE(inbound_->contexts()->trust_digest, digest) << "the trust.domains file was not reloaded";
+  ASSERT_NE(inbound_->contexts()->trust_digest, digest)
+      << "the trust.domains file was not reloaded";
   EXPECT_EQ(offer(partner).reply, "ping");
 }
 
@@ -152,8 +154,8 @@ TEST_F(TrustDomains, CommonNamesDoNotAdmitACertificateWithSans) {
   inbound_->start();
   EXPECT_TRUE(offer(pki_.leaf("evil", "spiffe://test.local/ns/evil/sa/orders", {})).reply.empty());
   // The same with a CN "orders" that the DNS SAN put there.
-  EXPECT_TRUE(
-      offer(pki_.leaf("evil-dns", "spiffe://test.local/ns/evil/sa/orders", {"orders"})).reply.empty());
+  EXPECT_TRUE(offer(pki_.leaf("evil-dns", "spiffe://test.local/ns/evil/sa/orders", {"orders"}))
+                  .reply.empty());
   EXPECT_EQ(counted("failure", "identity_denied", 2), 2);
   EXPECT_EQ(backend_.connections(), 0);
 }

@@ -127,8 +127,8 @@ PlainExchange plain_exchange(std::uint16_t port, const std::string& data, int ti
     }
   });
   for (std::size_t off = 0; off < data.size();) {
-    const ssize_t w = ::send(fd, data.data() + off, std::min<std::size_t>(data.size() - off, 1 << 20),
-                             MSG_NOSIGNAL);
+    const ssize_t w = ::send(fd, data.data() + off,
+                             std::min<std::size_t>(data.size() - off, 1 << 20), MSG_NOSIGNAL);
     if (w <= 0) break;
     off += std::size_t(w);
   }

@@ -19,7 +19,7 @@ class Backend {
   explicit Backend(Mode mode);
   ~Backend();
   std::uint16_t port() const { return port_; }
-  void release();                 // slow mode: start draining what was sent
+  void release();  // slow mode: start draining what was sent
   int connections() const { return connections_.load(); }
 
  private:

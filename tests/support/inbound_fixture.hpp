@@ -9,8 +9,8 @@
 #include <string>
 
 #include "proxy/sidecar/sidecar.hpp"
-#include "tests/support/rotation_support.hpp"
 #include "tests/support/backends.hpp"
+#include "tests/support/rotation_support.hpp"
 #include "tests/support/sidecar_pair.hpp"
 
 namespace mtls::test {

@@ -21,7 +21,8 @@ struct MemoryExchangeOptions {
 };
 
 // `session`: offered by the client when set; replaced by the client's newest session.
-MemoryExchange exchange_in_memory(SSL_CTX* server, SSL_CTX* client, const config::PeerPolicy& policy,
-                                  certs::SslSessionPtr& session, MemoryExchangeOptions options = {});
+MemoryExchange exchange_in_memory(SSL_CTX* server, SSL_CTX* client,
+                                  const config::PeerPolicy& policy, certs::SslSessionPtr& session,
+                                  MemoryExchangeOptions options = {});
 
 }  // namespace mtls::test

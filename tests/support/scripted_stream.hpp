@@ -42,7 +42,9 @@ class ScriptedStream {
   void add_write(IoStatus status) { writes_.push_back({status, 0}); }
   void set_error(error_code ec) { error_ = ec; }
   void set_buffered_input(bool buffered) { buffered_input_ = buffered; }
-  void set_shutdown_answers(std::vector<IoStatus> answers) { shutdown_answers_ = std::move(answers); }
+  void set_shutdown_answers(std::vector<IoStatus> answers) {
+    shutdown_answers_ = std::move(answers);
+  }
 
   // What the code under test did.
   const std::string& written() const { return written_; }

@@ -31,7 +31,8 @@ std::vector<SigV4Case> load_sigv4_cases(const std::string& dir, std::string& err
   std::vector<SigV4Case> cases;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    error = "SigV4 vector directory " + dir + " is missing (expected ../shared/testdata beside the "
+    error = "SigV4 vector directory " + dir +
+            " is missing (expected ../shared/testdata beside the "
             "source tree, or set the environment variable to a directory of case folders)";
     return cases;
   }
@@ -48,7 +49,8 @@ std::vector<SigV4Case> load_sigv4_cases(const std::string& dir, std::string& err
     c.sreq = slurp(fs::path(base).concat(".sreq"));
     cases.push_back(std::move(c));
   }
-  std::sort(cases.begin(), cases.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(cases.begin(), cases.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
   if (cases.empty()) error = "SigV4 vector directory " + dir + " holds no case folder";
   return cases;
 }

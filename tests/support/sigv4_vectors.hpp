@@ -12,7 +12,7 @@ namespace mtls::test {
 
 struct SigV4Case {
   std::string name;
-  std::string dir;  // the case folder
+  std::string dir;                          // the case folder
   std::string req, creq, sts, authz, sreq;  // file contents, exact
 };
 

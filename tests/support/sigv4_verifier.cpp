@@ -22,7 +22,8 @@ std::string field(const std::string& authorization, const std::string& key) {
 
 }  // namespace
 
-std::string sigv4_problem(const certs::aws::HttpRequest& request, const SigV4Expectation& expected) {
+std::string sigv4_problem(const certs::aws::HttpRequest& request,
+                          const SigV4Expectation& expected) {
   namespace aws = certs::aws;
   std::string authorization = header_value(request, "Authorization");
   authorization.erase(0, authorization.find_first_not_of(' '));
@@ -42,7 +43,8 @@ std::string sigv4_problem(const certs::aws::HttpRequest& request, const SigV4Exp
   const auto secret = expected.secrets.find(key_id);
   if (secret == expected.secrets.end()) return "unknown access key " + key_id;
   if (region != expected.region || service != expected.service) {
-    return "scope " + region + "/" + service + ", expected " + expected.region + "/" + expected.service;
+    return "scope " + region + "/" + service + ", expected " + expected.region + "/" +
+           expected.service;
   }
   const std::string amz_date = header_value(request, "X-Amz-Date");
   if (amz_date.rfind(date, 0) != 0) return "X-Amz-Date " + amz_date + " is not of day " + date;
@@ -54,16 +56,19 @@ std::string sigv4_problem(const certs::aws::HttpRequest& request, const SigV4Exp
   for (const auto& [name, value] : request.headers) {
     std::string lower = name;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (wanted.find(";" + lower + ";") != std::string::npos) signed_part.headers.emplace_back(name, value);
+    if (wanted.find(";" + lower + ";") != std::string::npos)
+      signed_part.headers.emplace_back(name, value);
   }
-  if (wanted.find(";host;") == std::string::npos || wanted.find(";x-amz-date;") == std::string::npos) {
+  if (wanted.find(";host;") == std::string::npos ||
+      wanted.find(";x-amz-date;") == std::string::npos) {
     return "SignedHeaders " + signed_names + " lacks host or x-amz-date";
   }
   const aws::CanonicalHeaders canonical = aws::canonical_headers(signed_part.headers);
   if (canonical.signed_names != signed_names) {
     return "SignedHeaders " + signed_names + " but the request has " + canonical.signed_names;
   }
-  const std::string creq = aws::canonical_request(signed_part, aws::to_hex(aws::sha256(request.body)));
+  const std::string creq =
+      aws::canonical_request(signed_part, aws::to_hex(aws::sha256(request.body)));
   const std::string sts = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + date + "/" + region + "/" +
                           service + "/aws4_request\n" + aws::to_hex(aws::sha256(creq));
   const aws::Digest key = aws::derive_signing_key(secret->second, date, region, service);

@@ -41,37 +41,50 @@ std::chrono::system_clock::time_point fixed_time() {
 Case json_call(const std::string& region, const std::string& service, const std::string& host,
                const std::string& target, const std::string& body) {
   return {{region, service},
-          {"POST", "/", "",
-           {{"Content-Type", "application/x-amz-json-1.1"}, {"Host", host}, {"X-Amz-Target", target},
+          {"POST",
+           "/",
+           "",
+           {{"Content-Type", "application/x-amz-json-1.1"},
+            {"Host", host},
+            {"X-Amz-Target", target},
             {"User-Agent", "mtls-sidecar/0.1"}},  // neither signer signs it
            body}};
 }
 
 std::vector<Case> production_shapes() {
   return {
-      json_call("us-east-1", "acm", "acm.us-east-1.amazonaws.com",
-                "CertificateManager.ExportCertificate",
-                R"({"CertificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/1","Passphrase":"c2VjcmV0LXBhc3M="})"),
+      json_call(
+          "us-east-1", "acm", "acm.us-east-1.amazonaws.com", "CertificateManager.ExportCertificate",
+          R"({"CertificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/1","Passphrase":"c2VjcmV0LXBhc3M="})"),
       json_call("eu-west-1", "acm", "acm.eu-west-1.amazonaws.com",
                 "CertificateManager.DescribeCertificate",
                 R"({"CertificateArn":"arn:aws:acm:eu-west-1:123456789012:certificate/2"})"),
-      json_call("us-west-2", "acm-pca", "acm-pca.us-west-2.amazonaws.com",
-                "ACMPrivateCA.GetCertificateAuthorityCertificate",
-                R"({"CertificateAuthorityArn":"arn:aws:acm-pca:us-west-2:123456789012:certificate-authority/3"})"),
+      json_call(
+          "us-west-2", "acm-pca", "acm-pca.us-west-2.amazonaws.com",
+          "ACMPrivateCA.GetCertificateAuthorityCertificate",
+          R"({"CertificateAuthorityArn":"arn:aws:acm-pca:us-west-2:123456789012:certificate-authority/3"})"),
       json_call("ap-southeast-2", "kms", "kms.ap-southeast-2.amazonaws.com", "TrentService.Decrypt",
                 R"({"CiphertextBlob":"AQIDAHh+/ZmF3Q==","KeyId":"alias/mtls"})"),
       {{"us-east-1", "sts"},
-       {"POST", "/", "",
+       {"POST",
+        "/",
+        "",
         {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
          {"Host", "sts.amazonaws.com"}},
         "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb"
         "&RoleSessionName=mtls-sidecar&Version=2011-06-15&WebIdentityToken=eyJhbGciOi.J9.sig"}},
       {{"eu-central-1", "sts"},
-       {"GET", "/", "Version=2011-06-15&Action=GetCallerIdentity",
-        {{"Host", "sts.eu-central-1.amazonaws.com"}}, ""}},
+       {"GET",
+        "/",
+        "Version=2011-06-15&Action=GetCallerIdentity",
+        {{"Host", "sts.eu-central-1.amazonaws.com"}},
+        ""}},
       // A custom endpoint (AWS_ENDPOINT_URL_ACM) with a port and a path prefix to encode twice.
       {{"us-east-1", "acm"},
-       {"POST", "/prefix/a%20b/./c/../d", "", {{"Host", "127.0.0.1:4566"}, {"X-Amz-Target", "x"}},
+       {"POST",
+        "/prefix/a%20b/./c/../d",
+        "",
+        {{"Host", "127.0.0.1:4566"}, {"X-Amz-Target", "x"}},
         "{}"}},
   };
 }
@@ -100,9 +113,10 @@ std::vector<Case> generated(unsigned seed, int count) {
       c.request.query += "=" + text(query_chars, 8);
       if (rng() % 2) c.request.query += encoded[rng() % encoded.size()];
     }
-    c.request.headers = {{"Host", "svc.example.com"},
-                         {"X-Amz-Meta-" + std::to_string(i), "  a  b\t\tc " + text("xy  z", 10) + " "},
-                         {"content-TYPE", "application/x-amz-json-1.1"}};
+    c.request.headers = {
+        {"Host", "svc.example.com"},
+        {"X-Amz-Meta-" + std::to_string(i), "  a  b\t\tc " + text("xy  z", 10) + " "},
+        {"content-TYPE", "application/x-amz-json-1.1"}};
     c.request.body = text("{}\"ab: ,01", 64);
     out.push_back(std::move(c));
   }
@@ -111,19 +125,21 @@ std::vector<Case> generated(unsigned seed, int count) {
 
 json::value request_json(const Case& c) {
   json::array headers;
-  for (const auto& [n, v] : c.request.headers) headers.push_back(json::array{json::string(n), json::string(v)});
+  for (const auto& [n, v] : c.request.headers)
+    headers.push_back(json::array{json::string(n), json::string(v)});
   std::string host;
   for (const auto& [n, v] : c.request.headers) {
     if (n == "Host") host = v;
   }
-  return json::object{{"region", c.scope.region}, {"service", c.scope.service},
+  return json::object{{"region", c.scope.region},   {"service", c.scope.service},
                       {"method", c.request.method}, {"host", host},
                       {"path", c.request.path},     {"query", c.request.query},
                       {"headers", headers},         {"body", c.request.body}};
 }
 
 // Botocore's Authorization for each case, in order; on a failure, `error` holds its output.
-std::vector<std::string> botocore_authorizations(const std::vector<Case>& cases, std::string& error) {
+std::vector<std::string> botocore_authorizations(const std::vector<Case>& cases,
+                                                 std::string& error) {
   json::array requests;
   for (const auto& c : cases) requests.push_back(request_json(c));
   const json::value spec = json::object{{"access_key", kCredentials.access_key_id},
@@ -142,8 +158,11 @@ std::vector<std::string> botocore_authorizations(const std::vector<Case>& cases,
   if (FILE* pipe = ::popen(command.c_str(), "r")) {
     char buf[4096];
     while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
-    if (::pclose(pipe) != 0) error = "botocore_sign.py failed (needs /usr/bin/python3 and "
-                                     "python3-botocore: scripts/deps.sh):\n" + output;
+    if (::pclose(pipe) != 0)
+      error =
+          "botocore_sign.py failed (needs /usr/bin/python3 and "
+          "python3-botocore: scripts/deps.sh):\n" +
+          output;
   } else {
     error = "cannot run " + command;
   }
@@ -164,15 +183,19 @@ void expect_same_as_botocore(const std::vector<Case>& cases) {
     HttpRequest request = cases[i].request;
     const SignedParts ours = signer.sign(request, kCredentials, cases[i].scope, fixed_time());
     EXPECT_EQ(ours.authorization, theirs[i])
-        << "request " << i << ": " << cases[i].request.method << " " << cases[i].request.path
-        << "?" << cases[i].request.query << "\nour canonical request:\n"
+        << "request " << i << ": " << cases[i].request.method << " " << cases[i].request.path << "?"
+        << cases[i].request.query << "\nour canonical request:\n"
         << ours.canonical_request;
   }
 }
 
-TEST(SigV4Botocore, ProductionRequestShapesSignTheSame) { expect_same_as_botocore(production_shapes()); }
+TEST(SigV4Botocore, ProductionRequestShapesSignTheSame) {
+  expect_same_as_botocore(production_shapes());
+}
 
-TEST(SigV4Botocore, GeneratedRequestsSignTheSame) { expect_same_as_botocore(generated(20261207, 60)); }
+TEST(SigV4Botocore, GeneratedRequestsSignTheSame) {
+  expect_same_as_botocore(generated(20261207, 60));
+}
 
 }  // namespace
 }  // namespace mtls::certs::aws

@@ -65,7 +65,9 @@ TEST_F(AwsFiles, EnvironmentKeysWithSessionToken) {
 
 TEST_F(AwsFiles, EnvironmentWithoutKeysIsNotConfiguredButHalfAKeyIsAnError) {
   EXPECT_FALSE(EnvironmentCredentials(env({{"AWS_ACCESS_KEY_ID", ""}})).load());
-  EXPECT_EQ(error_of([&] { EnvironmentCredentials(env({{"AWS_ACCESS_KEY_ID", "AKID"}})).load(); }),
+  EXPECT_EQ(error_of([&] {
+              EnvironmentCredentials(env({{"AWS_ACCESS_KEY_ID", "AKID"}})).load();
+            }),
             "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
 }
 
@@ -81,7 +83,8 @@ TEST_F(AwsFiles, ProcessEnvironmentTreatsEmptyAsUnset) {
 
 TEST_F(AwsFiles, DefaultProfileFromTheCredentialsFile) {
   write("home/.aws/credentials",
-        "# comment\r\n; another\r\n[other]\r\naws_access_key_id = NO\r\naws_secret_access_key = NO\r\n"
+        "# comment\r\n; another\r\n[other]\r\naws_access_key_id = NO\r\naws_secret_access_key = "
+        "NO\r\n"
         "[default]\r\n  AWS_Access_Key_ID=AKID  \r\naws_secret_access_key = SE=CRET\r\n"
         "aws_session_token = TOKEN\r\n");
   auto c = from_profile();
@@ -106,7 +109,8 @@ TEST_F(AwsFiles, NamedProfileFromTheConfigFileWithItsPrefix) {
 
 TEST_F(AwsFiles, CredentialsFileWinsOverConfigFile) {
   write("creds", "[dev]\naws_access_key_id = FROMCREDS\naws_secret_access_key = S1\n");
-  write("home/.aws/config", "[profile dev]\naws_access_key_id = FROMCONFIG\naws_secret_access_key = S2\n");
+  write("home/.aws/config",
+        "[profile dev]\naws_access_key_id = FROMCONFIG\naws_secret_access_key = S2\n");
   auto c = from_profile({{"AWS_PROFILE", "dev"}, {"AWS_SHARED_CREDENTIALS_FILE", "~/../creds"}});
   ASSERT_TRUE(c);
   EXPECT_EQ(c->access_key_id, "FROMCREDS");
@@ -129,7 +133,9 @@ TEST_F(AwsFiles, MissingFilesOrDefaultProfileMoveOn) {
 }
 
 TEST_F(AwsFiles, NamedProfileThatDoesNotExistIsAnError) {
-  EXPECT_THAT(error_of([&] { from_profile({{"AWS_PROFILE", "prod"}}); }),
+  EXPECT_THAT(error_of([&] {
+                from_profile({{"AWS_PROFILE", "prod"}});
+              }),
               HasSubstr("AWS_PROFILE=prod: no such profile in " + dir_ + "/home/.aws/credentials"));
 }
 
@@ -138,8 +144,11 @@ TEST_F(AwsFiles, HalfAKeyOrAnUnsupportedProfileIsAnError) {
   EXPECT_THAT(error_of([&] { from_profile(); }),
               HasSubstr("has aws_access_key_id but not aws_secret_access_key"));
   write("home/.aws/credentials", "");
-  write("home/.aws/config", "[profile x]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = default\n");
-  EXPECT_THAT(error_of([&] { from_profile({{"AWS_PROFILE", "x"}}); }),
+  write("home/.aws/config",
+        "[profile x]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = default\n");
+  EXPECT_THAT(error_of([&] {
+                from_profile({{"AWS_PROFILE", "x"}});
+              }),
               HasSubstr("profile x uses role_arn, which mtls-sidecar does not support"));
 }
 
@@ -148,7 +157,8 @@ TEST_F(AwsFiles, MalformedFileNamesFileAndLine) {
   EXPECT_EQ(error_of([&] { from_profile(); }),
             dir_ + "/home/.aws/credentials:3: expected key = value");
   write("home/.aws/credentials", "key = outside\n");
-  EXPECT_THAT(error_of([&] { from_profile(); }), HasSubstr("credentials:1: key outside a [section]"));
+  EXPECT_THAT(error_of([&] { from_profile(); }),
+              HasSubstr("credentials:1: key outside a [section]"));
 }
 
 // A link that counts its calls and returns what the test says.
@@ -175,9 +185,12 @@ CredentialChain chain_of(Environment env, std::unique_ptr<CredentialsProvider> l
 }
 
 TEST_F(AwsFiles, ChainTakesTheEnvironmentBeforeTheFiles) {
-  write("home/.aws/credentials", "[default]\naws_access_key_id = FILE\naws_secret_access_key = B\n");
+  write("home/.aws/credentials",
+        "[default]\naws_access_key_id = FILE\naws_secret_access_key = B\n");
   EXPECT_EQ(chain_of(env({{"AWS_ACCESS_KEY_ID", "ENV"}, {"AWS_SECRET_ACCESS_KEY", "S"}}))
-                .resolve().access_key_id, "ENV");
+                .resolve()
+                .access_key_id,
+            "ENV");
   EXPECT_EQ(chain_of(env()).resolve().access_key_id, "FILE");
 }
 

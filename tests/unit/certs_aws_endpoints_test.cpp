@@ -40,7 +40,8 @@ TEST(AwsEndpoints, ConfiguredThenServiceVariableThenGlobalThenRegionalDefault) {
   std::map<std::string, std::string> vars = {{"AWS_ENDPOINT_URL_ACM", "http://127.0.0.1:1"},
                                              {"AWS_ENDPOINT_URL", "http://127.0.0.1:2"}};
   EXPECT_EQ(resolve_endpoint(kAcm, "https://acm.local:9", "us-east-1", fixed_environment(vars))
-                .url.host_header(), "acm.local:9");
+                .url.host_header(),
+            "acm.local:9");
   ResolvedEndpoint e = resolve_endpoint(kAcm, "", "us-east-1", fixed_environment(vars));
   EXPECT_EQ(e.url.port, 1);
   EXPECT_EQ(e.source, "AWS_ENDPOINT_URL_ACM");
@@ -57,10 +58,12 @@ TEST(AwsEndpoints, ConfiguredThenServiceVariableThenGlobalThenRegionalDefault) {
 
 TEST(AwsEndpoints, DefaultsFollowThePartition) {
   const Environment none = fixed_environment({});
-  EXPECT_EQ(resolve_endpoint(kKms, "", "cn-north-1", none).url.host, "kms.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(resolve_endpoint(kKms, "", "cn-north-1", none).url.host,
+            "kms.cn-north-1.amazonaws.com.cn");
   EXPECT_EQ(resolve_endpoint(kSts, "", "us-gov-west-1", none).url.host,
             "sts.us-gov-west-1.amazonaws.com");
-  EXPECT_EQ(resolve_endpoint(kSts, "", "us-iso-east-1", none).url.host, "sts.us-iso-east-1.c2s.ic.gov");
+  EXPECT_EQ(resolve_endpoint(kSts, "", "us-iso-east-1", none).url.host,
+            "sts.us-iso-east-1.c2s.ic.gov");
 }
 
 TEST(AwsEndpoints, RegionIsNeverSplicedIntoAHostUnchecked) {

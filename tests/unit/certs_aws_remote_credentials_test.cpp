@@ -19,10 +19,10 @@
 namespace mtls::certs::aws {
 namespace {
 
-using ::testing::HasSubstr;
 using test::FakeHttpServer;
 using test::header_value;
 using test::reply;
+using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 constexpr const char* kExpiry = "2026-12-07T16:30:00Z";
@@ -66,7 +66,8 @@ TEST(AwsHttpClient, SendsTheRequestAsGivenAndReturnsAnyStatus) {
   BeastHttpClient client;
   const Url url = parse_url(server.url());
   const HttpResponse r = client.send(
-      url, {"POST", "/a%20b", "x=1&y=2", {{"Host", url.host_header()}, {"X-Amz-Target", "T"}}, "{}"},
+      url,
+      {"POST", "/a%20b", "x=1&y=2", {{"Host", url.host_header()}, {"X-Amz-Target", "T"}}, "{}"},
       2s);
   EXPECT_EQ(r.status, 418u);
   EXPECT_EQ(r.body, "teapot");
@@ -105,11 +106,15 @@ TEST(AwsHttpClient, SilentServerTimesOutAndClosedPortIsRefused) {
   const Url url = parse_url("http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()));
   BeastHttpClient client;
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THAT(error_of([&] { client.send(url, {"GET", "/", "", {{"Host", "h"}}, ""}, 300ms); }),
+  EXPECT_THAT(error_of([&] {
+                client.send(url, {"GET", "/", "", {{"Host", "h"}}, ""}, 300ms);
+              }),
               HasSubstr("timed out after 300 ms"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
   const Url refused = parse_url("http://127.0.0.1:" + std::to_string(closed_port()));
-  EXPECT_THAT(error_of([&] { client.send(refused, {"GET", "/", "", {{"Host", "h"}}, ""}, 2s); }),
+  EXPECT_THAT(error_of([&] {
+                client.send(refused, {"GET", "/", "", {{"Host", "h"}}, ""}, 2s);
+              }),
               HasSubstr("refused"));
 }
 
@@ -151,13 +156,16 @@ TEST(AwsRemoteCredentials, ContainerEndpointErrorsAndRefusals) {
       fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/creds"},
                          {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "t"}}),
       http);
-  EXPECT_THAT(error_of([&] { denied.load(); }), HasSubstr("HTTP 401: {\"code\":\"AccessDeniedException\""));
+  EXPECT_THAT(error_of([&] { denied.load(); }),
+              HasSubstr("HTTP 401: {\"code\":\"AccessDeniedException\""));
   // Credentials never go over plain HTTP to an arbitrary host.
   ContainerCredentials remote(
-      fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://198.51.100.7/creds"}}), http);
+      fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://198.51.100.7/creds"}}),
+      http);
   EXPECT_THAT(error_of([&] { remote.load(); }), HasSubstr("plain http is allowed only to"));
   ContainerCredentials lookalike(
-      fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1.nip.example/c"}}), http);
+      fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1.nip.example/c"}}),
+      http);
   EXPECT_THAT(error_of([&] { lookalike.load(); }), HasSubstr("plain http is allowed only to"));
   ContainerCredentials injected(
       fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url()},
@@ -168,7 +176,8 @@ TEST(AwsRemoteCredentials, ContainerEndpointErrorsAndRefusals) {
   EXPECT_FALSE(ContainerCredentials(fixed_environment({}), http).load());
 }
 
-constexpr const char* kStsReply = R"(<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+constexpr const char* kStsReply =
+    R"(<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleWithWebIdentityResult>
     <SubjectFromWebIdentityToken>system:serviceaccount:default:web</SubjectFromWebIdentityToken>
     <Audience>sts.amazonaws.com</Audience>
@@ -190,7 +199,8 @@ constexpr const char* kStsReply = R"(<AssumeRoleWithWebIdentityResponse xmlns="h
 TEST(AwsRemoteCredentials, WebIdentityCallsStsOverHttps) {
   test::TestPki pki;
   const auto files = pki.leaf("sts", "spiffe://test/sts", {"localhost"});
-  FakeHttpServer sts([](const HttpRequest&) { return reply(200, kStsReply); }, files.cert, files.key);
+  FakeHttpServer sts([](const HttpRequest&) { return reply(200, kStsReply); }, files.cert,
+                     files.key);
   TempFile token("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3ZWIifQ.sig\n");
   BeastHttpClient http(pki.ca_bundle());
   WebIdentityCredentials link(
@@ -212,17 +222,19 @@ TEST(AwsRemoteCredentials, WebIdentityCallsStsOverHttps) {
   EXPECT_EQ(seen.path, "/");
   EXPECT_EQ(header_value(seen, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
   EXPECT_EQ(header_value(seen, "Authorization"), "");  // the call is unsigned
-  EXPECT_EQ(seen.body,
-            "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb"
-            "&RoleSessionName=mtls%20session&Version=2011-06-15"
-            "&WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3ZWIifQ.sig");
+  EXPECT_EQ(
+      seen.body,
+      "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb"
+      "&RoleSessionName=mtls%20session&Version=2011-06-15"
+      "&WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3ZWIifQ.sig");
 }
 
 TEST(AwsRemoteCredentials, WebIdentityReportsTheStsError) {
   FakeHttpServer sts([](const HttpRequest&) {
-    return reply(400, R"(<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>)"
-                      R"(<Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Token is )"
-                      R"(expired &amp; rejected</Message></Error><RequestId>r</RequestId></ErrorResponse>)");
+    return reply(
+        400, R"(<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>)"
+             R"(<Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Token is )"
+             R"(expired &amp; rejected</Message></Error><RequestId>r</RequestId></ErrorResponse>)");
   });
   TempFile token("t");
   BeastHttpClient http;
@@ -242,17 +254,19 @@ TEST(AwsRemoteCredentials, WebIdentityReportsTheStsError) {
 // IMDSv2 as EC2 serves it: the token PUT first, then every GET must carry the token.
 HttpResponse imds(const HttpRequest& r) {
   if (r.method == "PUT" && r.path == "/latest/api/token") {
-    return header_value(r, "X-aws-ec2-metadata-token-ttl-seconds") == "21600" ? reply(200, "IMDSTOKEN")
-                                                                            : reply(400, "");
+    return header_value(r, "X-aws-ec2-metadata-token-ttl-seconds") == "21600"
+               ? reply(200, "IMDSTOKEN")
+               : reply(400, "");
   }
   if (header_value(r, "X-aws-ec2-metadata-token") != "IMDSTOKEN") return reply(401, "");
   if (r.method == "GET" && r.path == "/latest/meta-data/iam/security-credentials/") {
     return reply(200, "mtls-role");
   }
   if (r.method == "GET" && r.path == "/latest/meta-data/iam/security-credentials/mtls-role") {
-    return reply(200, R"({"Code":"Success","LastUpdated":"2026-12-07T10:30:00Z","Type":"AWS-HMAC",)"
-                      R"("AccessKeyId":"ASIAIMDS","SecretAccessKey":"imds-secret","Token":"imds-token",)"
-                      R"("Expiration":"2026-12-07T16:30:00Z"})");
+    return reply(200,
+                 R"({"Code":"Success","LastUpdated":"2026-12-07T10:30:00Z","Type":"AWS-HMAC",)"
+                 R"("AccessKeyId":"ASIAIMDS","SecretAccessKey":"imds-secret","Token":"imds-token",)"
+                 R"("Expiration":"2026-12-07T16:30:00Z"})");
   }
   return reply(404, "");
 }
@@ -260,7 +274,8 @@ HttpResponse imds(const HttpRequest& r) {
 TEST(AwsRemoteCredentials, ImdsV2TokenThenRoleThenCredentials) {
   FakeHttpServer server(imds);
   BeastHttpClient http;
-  ImdsCredentials link(fixed_environment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url()}}), http);
+  ImdsCredentials link(fixed_environment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url()}}),
+                       http);
   const auto c = link.load();
   ASSERT_TRUE(c);
   EXPECT_EQ(c->access_key_id, "ASIAIMDS");
@@ -275,17 +290,20 @@ TEST(AwsRemoteCredentials, ImdsV2TokenThenRoleThenCredentials) {
 TEST(AwsRemoteCredentials, ImdsAbsentDisabledOrRolelessIsSkipped) {
   BeastHttpClient http;
   const std::string nowhere = "http://127.0.0.1:" + std::to_string(closed_port());
-  EXPECT_FALSE(ImdsCredentials(fixed_environment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", nowhere}}), http).load());
+  EXPECT_FALSE(
+      ImdsCredentials(fixed_environment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", nowhere}}), http)
+          .load());
   FakeHttpServer server(imds);
-  EXPECT_FALSE(ImdsCredentials(fixed_environment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url()},
-                                                  {"AWS_EC2_METADATA_DISABLED", "true"}}),
-                               http)
-                   .load());
+  EXPECT_FALSE(
+      ImdsCredentials(fixed_environment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url()},
+                                         {"AWS_EC2_METADATA_DISABLED", "true"}}),
+                      http)
+          .load());
   EXPECT_TRUE(server.requests().empty());
-  FakeHttpServer roleless([](const HttpRequest& r) {
-    return r.method == "PUT" ? reply(200, "T") : reply(404, "");
-  });
-  EXPECT_FALSE(ImdsCredentials(fixed_environment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", roleless.url()}}), http)
+  FakeHttpServer roleless(
+      [](const HttpRequest& r) { return r.method == "PUT" ? reply(200, "T") : reply(404, ""); });
+  EXPECT_FALSE(ImdsCredentials(
+                   fixed_environment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", roleless.url()}}), http)
                    .load());
 }
 
@@ -299,13 +317,15 @@ TEST(AwsRemoteCredentials, DefaultChainPrefersLocalLinksThenContainerOverImds) {
       {"AWS_EC2_METADATA_SERVICE_ENDPOINT", instance.url()},
       {"AWS_ACCESS_KEY_ID", "AKIAENV"},
       {"AWS_SECRET_ACCESS_KEY", "s"}};
-  EXPECT_EQ(default_credential_chain(fixed_environment(vars), http).resolve().access_key_id, "AKIAENV");
+  EXPECT_EQ(default_credential_chain(fixed_environment(vars), http).resolve().access_key_id,
+            "AKIAENV");
   vars.erase("AWS_ACCESS_KEY_ID");
   vars.erase("AWS_SECRET_ACCESS_KEY");
   EXPECT_EQ(default_credential_chain(fixed_environment(vars), http).resolve().access_key_id,
             "ASIACONTAINER");
   vars.erase("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-  EXPECT_EQ(default_credential_chain(fixed_environment(vars), http).resolve().access_key_id, "ASIAIMDS");
+  EXPECT_EQ(default_credential_chain(fixed_environment(vars), http).resolve().access_key_id,
+            "ASIAIMDS");
   EXPECT_EQ(container.requests().size(), 1u);
   EXPECT_EQ(instance.requests().size(), 3u);
 }

@@ -1,6 +1,7 @@
-// SigV4 against AWS's published test suite and the ACM/ACM-PCA request shapes, byte for byte at each
-// step (canonical request, string to sign, Authorization, signed request), plus the rules the suite
-// leaves implicit for the services we call (double-encoded paths, token signing, the key cache).
+// SigV4 against AWS's published test suite and the ACM/ACM-PCA request shapes, byte for byte at
+// each step (canonical request, string to sign, Authorization, signed request), plus the rules the
+// suite leaves implicit for the services we call (double-encoded paths, token signing, the key
+// cache).
 
 #include <gtest/gtest.h>
 
@@ -84,7 +85,8 @@ TEST(SigV4, OfficialAwsSuite) {
 }
 
 TEST(SigV4, AcmAndAcmPcaRequestShapes) {
-  check_vector_dir("MTLS_SIGV4_AWSJSON_VECTORS", std::string(MTLS_SHARED_TESTDATA) + "/sigv4-awsjson");
+  check_vector_dir("MTLS_SIGV4_AWSJSON_VECTORS",
+                   std::string(MTLS_SHARED_TESTDATA) + "/sigv4-awsjson");
 }
 
 TEST(SigV4, MissingVectorDirectoryIsAnErrorNotAnEmptyPass) {
@@ -122,7 +124,9 @@ TEST(SigV4, HeaderValuesAreTrimmedCollapsedAndRepeatsJoined) {
 }
 
 HttpRequest acm_request() {
-  return {"POST", "/", "",
+  return {"POST",
+          "/",
+          "",
           {{"Content-Type", "application/x-amz-json-1.1"},
            {"Host", "acm.eu-west-1.amazonaws.com"},
            {"X-Amz-Target", "CertificateManager.DescribeCertificate"}},
@@ -147,7 +151,8 @@ TEST(SigV4, SessionTokenIsAddedAndSigned) {
 TEST(SigV4, ResigningReplacesDateAndAuthorization) {
   HttpRequest request = acm_request();
   Signer signer;
-  signer.sign(request, {kAccessKey, kSecret}, {"eu-west-1", "acm"}, parse_amz_date("20261207T101500Z"));
+  signer.sign(request, {kAccessKey, kSecret}, {"eu-west-1", "acm"},
+              parse_amz_date("20261207T101500Z"));
   const auto parts = signer.sign(request, {kAccessKey, kSecret}, {"eu-west-1", "acm"},
                                  parse_amz_date("20261207T101600Z"));
   EXPECT_EQ(request.headers.size(), acm_request().headers.size() + 2);  // X-Amz-Date, Authorization

@@ -15,10 +15,10 @@
 namespace mtls::certs::aws {
 namespace {
 
-using ::testing::HasSubstr;
 using test::header_value;
 using test::reply;
 using test::sigv4_problem;
+using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 const test::SigV4Expectation kAcmKeys{
@@ -36,7 +36,8 @@ TEST(SigV4Verifier, AcceptsEverySignedRequestOfTheVectors) {
       const HttpRequest signed_request = test::parse_sigv4_req(c.sreq);
       const std::string scope = c.sts.substr(c.sts.find("/") + 1);  // region/service/aws4_request
       const std::string region = scope.substr(0, scope.find('/'));
-      const std::string service = scope.substr(region.size() + 1, scope.find('/', region.size() + 1) - region.size() - 1);
+      const std::string service =
+          scope.substr(region.size() + 1, scope.find('/', region.size() + 1) - region.size() - 1);
       EXPECT_EQ(sigv4_problem(signed_request, {kAcmKeys.secrets, region, service}), "") << c.name;
     }
   }
@@ -54,7 +55,9 @@ test::FakeHttpServer acm_endpoint() {
 }
 
 HttpRequest describe(const Url& url) {
-  return {"POST", "/", "",
+  return {"POST",
+          "/",
+          "",
           {{"Host", url.host_header()},
            {"Content-Type", "application/x-amz-json-1.1"},
            {"X-Amz-Target", "CertificateManager.DescribeCertificate"}},
@@ -97,7 +100,8 @@ TEST(SigV4Verifier, TamperedOrMisScopedRequestsAreRejected) {
 
   HttpRequest region = describe(url);
   signer.sign(region, kGood, {"us-east-1", "acm"}, now);
-  EXPECT_THAT(sigv4_problem(region, kAcmKeys), HasSubstr("scope us-east-1/acm, expected eu-west-1/acm"));
+  EXPECT_THAT(sigv4_problem(region, kAcmKeys),
+              HasSubstr("scope us-east-1/acm, expected eu-west-1/acm"));
   EXPECT_EQ(status_of(region), 400u);
 
   EXPECT_EQ(sigv4_problem(describe(url), kAcmKeys), "no AWS4-HMAC-SHA256 Authorization");

@@ -17,8 +17,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
-using test::leaf_request;
 using test::error_of;
+using test::leaf_request;
 using test::mode_of;
 
 // Seconds from now to `t` (negative: in the past).
@@ -189,7 +189,8 @@ TEST_F(LocalCaTest, InitConstrainsTheCaToItsTrustDomainAndIssueRefusesOthers) {
   EXPECT_EQ(ca.trust_domain(), "demo.local");
   EXPECT_TRUE(is_critical(ca.certificate(), NID_name_constraints));
   const IssuedCertificate own = ca.issue(leaf_request("spiffe://demo.local/ns/a/sa/web", {"web"}));
-  EXPECT_EQ(test::verify_error(own.cert.get(), ca.certificate(), X509_PURPOSE_SSL_CLIENT), X509_V_OK);
+  EXPECT_EQ(test::verify_error(own.cert.get(), ca.certificate(), X509_PURPOSE_SSL_CLIENT),
+            X509_V_OK);
   EXPECT_THAT(error_of([&] { ca.issue(leaf_request("spiffe://partner.example/ns/a/sa/web")); }),
               HasSubstr("outside the local CA's trust domain demo.local"));
   // The directory read back knows its domain too (run: identity.source local_ca).
@@ -208,9 +209,9 @@ TEST_F(LocalCaTest, NameConstraintMakesAForeignIdFromTheCaKeyFailVerification) {
   X509_set_issuer_name(x, X509_get_subject_name(constrained.certificate()));
   X509_EXTENSION_free(X509_delete_ext(x, X509_get_ext_by_NID(x, NID_authority_key_identifier, -1)));
   ASSERT_GT(X509_sign(foreign.cert.get(), constrained.key(), EVP_sha256()), 0);
-  EXPECT_EQ(test::verify_error(foreign.cert.get(), constrained.certificate(),
-                               X509_PURPOSE_SSL_CLIENT),
-            X509_V_ERR_PERMITTED_VIOLATION);
+  EXPECT_EQ(
+      test::verify_error(foreign.cert.get(), constrained.certificate(), X509_PURPOSE_SSL_CLIENT),
+      X509_V_ERR_PERMITTED_VIOLATION);
 }
 
 TEST_F(LocalCaTest, CaWithoutConstraintTakesItsTrustDomainFromTheInitCommonName) {
@@ -219,7 +220,8 @@ TEST_F(LocalCaTest, CaWithoutConstraintTakesItsTrustDomainFromTheInitCommonName)
 }
 
 TEST_F(LocalCaTest, LeafNeverOutlivesTheCa) {
-  const IssuedCertificate leaf = ca().issue(leaf_request("", {"web"}, std::chrono::hours(24 * 365 * 20)));
+  const IssuedCertificate leaf =
+      ca().issue(leaf_request("", {"web"}, std::chrono::hours(24 * 365 * 20)));
   EXPECT_EQ(ASN1_TIME_compare(X509_get0_notAfter(leaf.cert.get()),
                               X509_get0_notAfter(ca().certificate())),
             0);

@@ -173,7 +173,8 @@ TEST(Authorize, MatchesDnsNamesIgnoringAsciiCase) {
 TEST(Authorize, ConsultsTheCommonNameOnlyForCertificatesWithoutSans) {
   const config::PeerPolicy cns = policy(&config::PeerPolicy::common_names, {"orders"});
   EXPECT_TRUE(authorize(peer({}, {}, "orders"), cns).allowed);
-  const Verdict by_uri = authorize(peer({"spiffe://demo.local/ns/evil/sa/orders"}, {}, "orders"), cns);
+  const Verdict by_uri =
+      authorize(peer({"spiffe://demo.local/ns/evil/sa/orders"}, {}, "orders"), cns);
   EXPECT_FALSE(by_uri.allowed);
   EXPECT_EQ(by_uri.reason, "identity_denied");
   EXPECT_THAT(by_uri.detail, HasSubstr("the CN counts only for certificates without SANs"));

@@ -20,9 +20,9 @@
 namespace mtls::certs {
 namespace {
 
-using ::testing::HasSubstr;
 using test::error_of;
 using test::mode_of;
+using ::testing::HasSubstr;
 
 class Pem : public ::testing::Test {
  protected:
@@ -64,8 +64,8 @@ TEST_F(Pem, EncryptedKeyDerivesItsKeyWithScryptAndSaysWhatDecryptingCosts) {
   const X509_ALGOR* alg = nullptr;
   X509_SIG_get0(sealed, &alg, nullptr);
   ASSERT_EQ(OBJ_obj2nid(alg->algorithm), NID_pbes2);
-  PBE2PARAM* pbe2 = static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(
-      ASN1_ITEM_rptr(PBE2PARAM), alg->parameter));
+  PBE2PARAM* pbe2 =
+      static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter));
   ASSERT_NE(pbe2, nullptr);
   EXPECT_EQ(OBJ_obj2nid(pbe2->keyfunc->algorithm), NID_id_scrypt);  // not PBKDF2 x 2048
   PBE2PARAM_free(pbe2);

@@ -1,10 +1,9 @@
 // The resumption bound stamped on an SSL_SESSION: set once, kept by the copies OpenSSL makes of
 // a session (a ticket renewed on a resumed handshake is one), refused from the bound on.
-#include "certs/resumption.hpp"
-
 #include <gtest/gtest.h>
 
 #include "certs/openssl_ptr.hpp"
+#include "certs/resumption.hpp"
 
 namespace mtls::certs {
 namespace {

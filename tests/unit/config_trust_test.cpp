@@ -43,13 +43,14 @@ TEST(ConfigTrust, NoTrustDomainsByDefault) {
 }
 
 TEST(ConfigTrust, RejectsATrustDomainWrittenAsASpiffeId) {
-  EXPECT_EQ(load_error(kHead + R"(trust:
+  EXPECT_EQ(
+      load_error(kHead + R"(trust:
   ca_bundle: ca.crt
   domains:
     "spiffe://partner.example": partner.pem
 )" + kListener),
-            "sidecar.yaml:7:5: trust.domains.spiffe://partner.example: \"spiffe://partner.example\": "
-            "a trust domain is a bare name like demo.local, without spiffe://");
+      "sidecar.yaml:7:5: trust.domains.spiffe://partner.example: \"spiffe://partner.example\": "
+      "a trust domain is a bare name like demo.local, without spiffe://");
 }
 
 TEST(ConfigTrust, RejectsATrustDomainWithoutAFile) {
@@ -63,10 +64,10 @@ TEST(ConfigTrust, RejectsATrustDomainWithoutAFile) {
 }
 
 TEST(ConfigTrust, RejectsTrustDomainsThatAreNotAMap) {
-  EXPECT_EQ(load_error(kHead + "trust: { ca_bundle: ca.crt, domains: [partner.example] }\n" +
-                       kListener),
-            "sidecar.yaml:4:29: trust.domains: expected a map of trust domain: PEM file, got a "
-            "list");
+  EXPECT_EQ(
+      load_error(kHead + "trust: { ca_bundle: ca.crt, domains: [partner.example] }\n" + kListener),
+      "sidecar.yaml:4:29: trust.domains: expected a map of trust domain: PEM file, got a "
+      "list");
 }
 
 }  // namespace

@@ -36,8 +36,11 @@ TEST(MetricsDataPath, SumsEveryWorkersCounters) {
   m.counters(0, 0).active.add(2);
   m.counters(1, 0).active.add(-1);
   const std::string text = m.serialize();
-  EXPECT_TRUE(has_series(text, "mtls_handshakes_total{" + kWeb + R"(,result="success",reason="ok"})", 3)) << text;
-  EXPECT_TRUE(has_series(text, "mtls_handshakes_total{" + kWeb + R"(,result="failure",reason="identity_denied"})", 1));
+  EXPECT_TRUE(
+      has_series(text, "mtls_handshakes_total{" + kWeb + R"(,result="success",reason="ok"})", 3))
+      << text;
+  EXPECT_TRUE(has_series(
+      text, "mtls_handshakes_total{" + kWeb + R"(,result="failure",reason="identity_denied"})", 1));
   EXPECT_TRUE(has_series(text, "mtls_bytes_total{" + kWeb + R"(,from="downstream"})", 123));
   EXPECT_TRUE(has_series(text, "mtls_connections_active{" + kWeb + "}", 1));
   EXPECT_EQ(m.active_connections(), 1);
@@ -70,9 +73,9 @@ TEST(MetricsDataPath, NoOtherSeriesUnderTheCap) {
 struct CapturedLog {
   std::vector<std::string> lines;
   CapturedLog() {
-    log::set_sink([](std::string_view line, void* self) {
-      static_cast<CapturedLog*>(self)->lines.emplace_back(line);
-    }, this);
+    log::set_sink([](std::string_view line,
+                     void* self) { static_cast<CapturedLog*>(self)->lines.emplace_back(line); },
+                  this);
   }
   ~CapturedLog() { log::set_sink(nullptr, nullptr); }
 };
@@ -81,7 +84,11 @@ struct CapturedLog {
 bool valid_utf8(const std::string& s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    const int extra = c < 0x80           ? 0
+                      : (c >> 5) == 0x6  ? 1
+                      : (c >> 4) == 0xe  ? 2
+                      : (c >> 3) == 0x1e ? 3
+                                         : -1;
     if (extra < 0 || i + extra >= s.size()) return false;
     for (int k = 1; k <= extra; ++k)
       if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
@@ -93,7 +100,9 @@ bool valid_utf8(const std::string& s) {
 TEST(JsonLog, EscapesQuotesBackslashesAndControlCharacters) {
   CapturedLog log;
   log::JsonLine(log::Level::error, "connection_end")
-      .field("peer", "a\"b\\c\nd\te\x01" "f")
+      .field("peer",
+             "a\"b\\c\nd\te\x01"
+             "f")
       .emit();
   ASSERT_EQ(log.lines.size(), 1u);
   EXPECT_THAT(log.lines[0], HasSubstr(R"("peer":"a\"b\\c\nd\te\u0001f")")) << log.lines[0];
@@ -103,7 +112,9 @@ TEST(JsonLog, EscapesQuotesBackslashesAndControlCharacters) {
 // log line invalid JSON.
 TEST(JsonLog, InvalidUtf8FromACertificateStaysValidUtf8) {
   CapturedLog log;
-  log::JsonLine(log::Level::error, "connection_end").field("peer", std::string("caf\xe9\xff.example")).emit();
+  log::JsonLine(log::Level::error, "connection_end")
+      .field("peer", std::string("caf\xe9\xff.example"))
+      .emit();
   ASSERT_EQ(log.lines.size(), 1u);
   EXPECT_TRUE(valid_utf8(log.lines[0])) << log.lines[0];
   // Each invalid byte becomes the text \xNN (a JSON-escaped backslash), as in metric labels.

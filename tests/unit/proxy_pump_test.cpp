@@ -29,7 +29,8 @@ struct PumpTest : ::testing::Test {
   int ends = 0;
 
   void start() {
-    pump.start(owner, [this](std::size_t n) { counted += n; }, [this] { ++ends; });
+    pump.start(
+        owner, [this](std::size_t n) { counted += n; }, [this] { ++ends; });
   }
 };
 
@@ -77,7 +78,8 @@ TEST_F(PumpTest, WantWriteWaitsOnTheWriterAndKeepsTheUnwrittenRest) {
   start();
   EXPECT_EQ(to.written(), "0123");
   ASSERT_EQ(to.pending_wait(), IoStatus::want_write);
-  EXPECT_FALSE(from.pending_wait()) << "backpressure: nothing more is read while the writer is full";
+  EXPECT_FALSE(from.pending_wait())
+      << "backpressure: nothing more is read while the writer is full";
   EXPECT_EQ(pool.free_count(), 0u) << "the unwritten bytes stay in the buffer";
   to.complete_wait();
   EXPECT_EQ(to.written(), "0123456789");
@@ -127,7 +129,8 @@ TEST_F(PumpTest, ReadErrorFailsWithTheStreamsReason) {
   start();
   EXPECT_EQ(pump.state(), PumpEnd::failed);
   EXPECT_NE(pump.failure().find("reading: "), std::string::npos) << pump.failure();
-  EXPECT_NE(pump.failure().find(error_code(net::error::connection_reset).message()), std::string::npos);
+  EXPECT_NE(pump.failure().find(error_code(net::error::connection_reset).message()),
+            std::string::npos);
   EXPECT_EQ(ends, 1);
   EXPECT_EQ(to.shutdowns(), 0) << "a reset is not passed on as an orderly end";
 }

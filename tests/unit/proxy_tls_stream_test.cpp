@@ -18,8 +18,8 @@ namespace {
 
 namespace net = proxy::net;
 using proxy::IoStatus;
-using proxy::TlsStream;
 using proxy::tcp;
+using proxy::TlsStream;
 
 struct TlsPair : ::testing::Test {
   TestPki pki;
@@ -29,15 +29,18 @@ struct TlsPair : ::testing::Test {
   std::unique_ptr<TlsStream> server, client;
 
   TlsPair() {
-    const TestPki::Files files = pki.leaf("server", "spiffe://test.local/ns/default/sa/server", {"server.local"});
+    const TestPki::Files files =
+        pki.leaf("server", "spiffe://test.local/ns/default/sa/server", {"server.local"});
     SSL_CTX_use_certificate_chain_file(server_ctx.get(), files.cert.c_str());
     SSL_CTX_use_PrivateKey_file(server_ctx.get(), files.key.c_str(), SSL_FILETYPE_PEM);
     tcp::acceptor acceptor(io, {net::ip::address_v4::loopback(), 0});
     tcp::socket client_socket(io), server_socket(io);
     client_socket.connect(acceptor.local_endpoint());
     acceptor.accept(server_socket);
-    server = std::make_unique<TlsStream>(std::move(server_socket), certs::SslPtr(SSL_new(server_ctx.get())));
-    client = std::make_unique<TlsStream>(std::move(client_socket), certs::SslPtr(SSL_new(client_ctx.get())));
+    server = std::make_unique<TlsStream>(std::move(server_socket),
+                                         certs::SslPtr(SSL_new(server_ctx.get())));
+    client = std::make_unique<TlsStream>(std::move(client_socket),
+                                         certs::SslPtr(SSL_new(client_ctx.get())));
     SSL_set_accept_state(server->ssl());
     SSL_set_connect_state(client->ssl());
   }
@@ -78,7 +81,8 @@ TEST_F(TlsPair, DataFlowsAndAnEmptySocketWantsRead) {
   ASSERT_EQ(client->write_some(net::buffer(hello)).status, IoStatus::ok);
   char buf[64];
   proxy::IoResult r{IoStatus::want_read, 0};
-  for (int i = 0; i < 1000 && r.status == IoStatus::want_read; ++i) r = server->read_some(net::buffer(buf));
+  for (int i = 0; i < 1000 && r.status == IoStatus::want_read; ++i)
+    r = server->read_some(net::buffer(buf));
   ASSERT_EQ(r.status, IoStatus::ok);
   EXPECT_EQ(std::string(buf, r.bytes), hello);
   EXPECT_EQ(server->read_some(net::buffer(buf)).status, IoStatus::want_read);
@@ -119,7 +123,8 @@ TEST_F(TlsPair, AFinWithoutCloseNotifyIsAnEndMarkedTruncated) {
 TEST_F(TlsPair, AResetIsAnErrorWithTheErrno) {
   ASSERT_TRUE(handshake());
   const linger abort_on_close{1, 0};
-  ::setsockopt(server->socket().native_handle(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+  ::setsockopt(server->socket().native_handle(), SOL_SOCKET, SO_LINGER, &abort_on_close,
+               sizeof abort_on_close);
   server->close();  // RST
   const auto r = read_until_settled(*client);
   EXPECT_EQ(r.status, IoStatus::error);
@@ -129,10 +134,11 @@ TEST_F(TlsPair, AResetIsAnErrorWithTheErrno) {
 
 TEST_F(TlsPair, ATransportEndDuringTheHandshakeIsAnError) {
   ASSERT_EQ(client->handshake().status, IoStatus::want_read);  // ClientHello sent
-  server->socket().shutdown(tcp::socket::shutdown_send);      // FIN, no TLS at all
+  server->socket().shutdown(tcp::socket::shutdown_send);       // FIN, no TLS at all
   const auto r = [&] {
     proxy::IoResult last{IoStatus::want_read, 0};
-    for (int i = 0; i < 2000 && last.status == IoStatus::want_read; ++i, ::usleep(1000)) last = client->handshake();
+    for (int i = 0; i < 2000 && last.status == IoStatus::want_read; ++i, ::usleep(1000))
+      last = client->handshake();
     return last;
   }();
   EXPECT_EQ(r.status, IoStatus::error);
@@ -141,9 +147,11 @@ TEST_F(TlsPair, ATransportEndDuringTheHandshakeIsAnError) {
 
 TEST_F(TlsPair, PlaintextWhereTlsWasExpectedIsAProtocolError) {
   const std::string http = "HTTP/1.1 400 Bad Request\r\n\r\n";
-  ASSERT_EQ(::send(server->socket().native_handle(), http.data(), http.size(), 0), ssize_t(http.size()));
+  ASSERT_EQ(::send(server->socket().native_handle(), http.data(), http.size(), 0),
+            ssize_t(http.size()));
   proxy::IoResult r{IoStatus::want_read, 0};
-  for (int i = 0; i < 2000 && r.status == IoStatus::want_read; ++i, ::usleep(1000)) r = client->handshake();
+  for (int i = 0; i < 2000 && r.status == IoStatus::want_read; ++i, ::usleep(1000))
+    r = client->handshake();
   EXPECT_EQ(r.status, IoStatus::error);
   EXPECT_EQ(ERR_GET_LIB(client->openssl_error()), ERR_LIB_SSL);
   EXPECT_EQ(ERR_GET_REASON(client->openssl_error()), SSL_R_WRONG_VERSION_NUMBER);
@@ -167,7 +175,8 @@ TEST_F(TlsPair, AFailureLeavesNothingInTheThreadsErrorQueue) {
   const std::string http = "HTTP/1.1 400 Bad Request\r\n\r\n";
   ::send(server->socket().native_handle(), http.data(), http.size(), 0);
   proxy::IoResult r{IoStatus::want_read, 0};
-  for (int i = 0; i < 2000 && r.status == IoStatus::want_read; ++i, ::usleep(1000)) r = client->handshake();
+  for (int i = 0; i < 2000 && r.status == IoStatus::want_read; ++i, ::usleep(1000))
+    r = client->handshake();
   ASSERT_EQ(r.status, IoStatus::error);
   EXPECT_EQ(ERR_peek_error(), 0ul);
 }
