@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 // Config and its files move together: relative paths are relative to the config's directory.
 // Each path is remembered as written, for messages (Config::origins).
 void resolve_paths(Config& config, const std::string& base_dir) {
-  const auto resolve = [&](const char* field, std::string& path) {
+  const auto resolve = [&](const std::string& field, std::string& path) {
     config.origins[field].written = path;
     if (base_dir.empty() || base_dir == ".") return;  // relative to the cwd already
     if (!path.empty() && fs::path(path).is_relative()) path = (fs::path(base_dir) / path).string();
@@ -36,6 +36,8 @@ void resolve_paths(Config& config, const std::string& base_dir) {
   resolve("identity.local_ca.key_passphrase_file", identity.local_ca.key_passphrase_file);
   resolve("trust.ca_bundle", config.trust.ca_bundle);
   resolve("trust.crl", config.trust.crl);
+  for (TrustDomainBundle& domain : config.trust.domains)
+    resolve("trust.domains." + domain.domain, domain.ca_bundle);
 }
 
 void record_origins(const detail::Diagnostics& diag, Config& config) {
@@ -44,7 +46,6 @@ void record_origins(const detail::Diagnostics& diag, Config& config) {
     origin.line = at.line;
     origin.column = at.column;
   }
-  for (TrustDomainBundle& domain : config.trust.domains) resolve(domain.ca_bundle);
 }
 
 // An unquoted "[::1]:9901" is a YAML flow list followed by junk: the syntax error alone does

@@ -101,9 +101,18 @@ IoResult TlsStream::shutdown_send() {
   return {IoStatus::ok, 0};
 }
 
+// A close we decide (idle timeout, drain, max_connection_age, a peer refused after a trust
+// change, the other side failing) says so in TLS: one non-blocking close_notify, best effort, so
+// the peer sees an orderly end rather than a truncation. Not after a failure or the transport's
+// end: there is nobody to tell, and OpenSSL refuses to shut down after a fatal error anyway.
 void TlsStream::close() {
   if (closed_) return;
   closed_ = true;
+  if (established_ && !transport_closed_ && !error_ && openssl_error_ == 0) {
+    ERR_clear_error();
+    SSL_shutdown(ssl_.get());
+    ERR_clear_error();
+  }
   error_code ignored;
   socket_.close(ignored);
 }

@@ -100,8 +100,8 @@ fi
 [ "$AS_ROOT" = 1 ] || SKIPPED="$SKIPPED run_as_user (needs root and a user named nobody)"
 if [ "$AS_ROOT" = 1 ]; then
   sed 's/^run_as_user: nobody/run_as_user: no-such-user-here/; s/listen: 127.0.0.1:[0-9]*/listen: 127.0.0.1:0/g' in.yaml >bad.yaml
-  set +e; "$BIN" run --config bad.yaml >bad.log 2>&1; RC=$?; set -e
-  grep -q 'run_as_user: no user named "no-such-user-here"' bad.log && [ "$RC" = 1 ] && V=pass || V=fail
+  set +e; MTLS_E2E_PASS=$PASS_MARK "$BIN" run --config bad.yaml >bad.log 2>&1; RC=$?; set -e
+  grep -q 'run_as_user: no user named "no-such-user-here"' bad.log && [ "$RC" = 1 ] && V=pass || { V=fail; tail -n 3 bad.log; }
   score least_privilege_unknown_user_exit "$RC" "$V" "run_as_user naming no user: start-up fails, exit 1, says which"
 fi
 [ "$FAILED" = 0 ] || { echo "FAIL: see the SCORE lines above"; exit 1; }

@@ -67,6 +67,8 @@ echo "ok   ca.key is in no directory a sidecar reads"
 
 # config/example.yaml, as shipped, from the walk-through's directory (its ca/ from step 1).
 cp "$ROOT/config/example.yaml" "$D/example.yaml"
+# Its trust.domains names a partner's root: made as the comment beside it says.
+(cd "$D" && "$BIN" ca init --dir partner --trust-domain partner.example >/dev/null && cp partner/ca.crt partner-ca.pem)
 cd "$D"
 "$BIN" check-config --config example.yaml >/dev/null 2>check.err || fail "check-config example.yaml: $(cat check.err)"
 "$BIN" run --config example.yaml >example.log 2>&1 & EX=$!; PIDS+=($EX)

@@ -59,6 +59,7 @@ TEST(HandshakeReason, SslLibraryErrorsAndAlertsMapToTheirReasons) {
 }
 
 TEST(HandshakeReason, UnknownErrorsAreOtherWithOpenSslsTextAsDetail) {
+  OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS, nullptr);  // as any process with an SSL_CTX has
   const HandshakeFailure f = classify(ssl_error(SSL_R_BAD_PACKET_LENGTH));
   EXPECT_EQ(f.reason, HandshakeReason::other);
   EXPECT_NE(f.detail.find("bad packet length"), std::string::npos) << f.detail;

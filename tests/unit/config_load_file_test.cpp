@@ -134,8 +134,8 @@ TEST(ConfigLoadFile, ReportsADirectoryGivenAsTheConfig) {
 }
 
 TEST(ConfigExample, LoadsCleanlyAndUsesEverySection) {
-  const fs::path example =
-      fs::path(__FILE__).parent_path().parent_path().parent_path() / "config" / "example.yaml";
+  // The source tree's own file (__FILE__ may be relative to the build directory, e.g. with ccache).
+  const fs::path example = fs::path(MTLS_SOURCE_DIR) / "config" / "example.yaml";
   const config::Config c = config::load_file(example.string());
   const std::string dir = example.parent_path().string();
   EXPECT_EQ(c.identity.source, config::IdentitySource::local_ca);
