@@ -108,8 +108,10 @@ TEST(Limits, ClosesAnIdleRelayAtTheIdleTimeout) {
     for (const std::string& line : log.lines()) all += line + "\n";
     return all;
   };
-  ASSERT_NE(log.wait_for({"\"event\":\"connection_end\"", "\"direction\":\"outbound\""}), "") << logged();
-  ASSERT_NE(log.wait_for({"\"event\":\"connection_end\"", "\"direction\":\"inbound\""}), "") << logged();
+  ASSERT_NE(log.wait_for({"\"event\":\"connection_end\"", "\"direction\":\"outbound\""}), "")
+      << logged();
+  ASSERT_NE(log.wait_for({"\"event\":\"connection_end\"", "\"direction\":\"inbound\""}), "")
+      << logged();
   EXPECT_NE(log.wait_for({"\"reason\":\"timeout\"", "idle timeout"}), "") << logged();
   EXPECT_EQ(logged().find("\"reason\":\"truncated\""), std::string::npos) << logged();
 }
