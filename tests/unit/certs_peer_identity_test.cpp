@@ -86,7 +86,7 @@ X509Ptr certificate_with_dns_bytes(const std::string& dns, const std::string& cn
   const test::TestPki pki;
   IssuedCertificate leaf = pki.ca().issue(test::leaf_request("", {"placeholder"}));
   X509* x = leaf.cert.get();
-  X509_delete_ext(x, X509_get_ext_by_NID(x, NID_subject_alt_name, -1));
+  X509_EXTENSION_free(X509_delete_ext(x, X509_get_ext_by_NID(x, NID_subject_alt_name, -1)));
   GENERAL_NAMES* names = sk_GENERAL_NAME_new_null();
   GENERAL_NAME* name = GENERAL_NAME_new();
   ASN1_IA5STRING* text = ASN1_IA5STRING_new();
