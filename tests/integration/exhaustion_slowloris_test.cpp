@@ -128,10 +128,17 @@ TEST(ExhaustionSlowloris, StalledHandshakesDoNotDelayAGoodClientAndCloseAtTheTim
       "with them: median %.1f ms, max %.1f ms; closed after %.2f..%.2f s (timeout %.0f s)\n",
       kStalled, flood_ms, before[before.size() / 2], during_median, during_max, earliest, latest,
       timeout_s);
-  const bool fast = during_median <= 100 && during_max <= 1000;
+  // 100 ms median / 1 s max in a release build (where "before" is ~5 ms). A sanitizer build is
+  // several times slower per handshake to begin with, so the bound grows with this build's own
+  // baseline: at most 8x the median without the flood, never less than the release bound.
+  const double before_median = before[before.size() / 2];
+  const double median_limit = std::max(100.0, 8 * before_median);
+  const double max_limit = std::max(1000.0, 80 * before_median);
+  const bool fast = during_median <= median_limit && during_max <= max_limit;
   score("slowloris_good_handshake_median_ms", during_median, fast,
-        "median <= 100 ms and max <= 1000 ms for handshake + echo with 1000 stalled connections "
-        "held (max " +
+        "median <= " + std::to_string(int(median_limit)) +
+            " ms and max <= " + std::to_string(int(max_limit)) +
+            " ms for handshake + echo with 1000 stalled connections held (max " +
             std::to_string(int(during_max)) + " ms)");
   const bool on_time = still_open == 0 && earliest >= timeout_s - 0.05 && latest <= timeout_s + 2.0;
   score("slowloris_stalled_closed_after_s", latest, on_time,
