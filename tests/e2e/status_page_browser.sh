@@ -3,7 +3,8 @@
 # headless Chromium. A sidecar pair carries 5 requests; 2 clients without a certificate and 1 with
 # a foreign identity are refused. Chromium loads http://ADMIN/ with its script, and the rendered
 # DOM must show the listener, the peer identity, each refusal reason with its count, the
-# identity's serial, and no CSP violation (in the DOM's own report or on Chromium's console).
+# identity's serial, and no CSP violation (in the DOM's own report or on Chromium's console);
+# `mtls-sidecar status` prints the same counts.
 # Screenshots at 1280x800 and at phone width go to SCREENSHOT_DIR (default: the work directory,
 # removed at exit). Exit 77 when chromium is missing (scripts/deps.sh installs it).
 set -euo pipefail
@@ -86,6 +87,14 @@ if grep -iE 'Content Security Policy|Refused to (load|execute|apply)' console.lo
 else
   echo "ok   no CSP violation on chromium's console"
 fi
+
+# The same summary in a terminal, from the same JSON.
+"$BIN" status --admin "http://127.0.0.1:$AIN" >status.txt || fail "mtls-sidecar status"
+check "serial $SERIAL" status.txt "status: the identity's serial"
+for want in 'orders +no_peer_cert +2$' 'orders +identity_denied +1$' 'orders +ok +5$' \
+            'orders +spiffe://demo.local/ns/default/sa/web +5$'; do
+  if grep -qE -- "$want" status.txt; then echo "ok   status: /$want/"; else echo "FAIL status: no /$want/"; cat status.txt; ok=1; fi
+done
 
 if [ -n "$SHOTS" ]; then
   (cd "$SHOTS" && browse 1280,800 --screenshot="$SHOTS/status-1280x800.png" >/dev/null 2>&1 &&
