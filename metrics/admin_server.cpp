@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "metrics/log.hpp"
+#include "metrics/status_page.hpp"
 
 namespace mtls::metrics {
 namespace net = boost::asio;
@@ -100,6 +101,10 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
     http::response<http::string_body> res{http::status::ok, request.version()};
     res.keep_alive(request.keep_alive());
     res.set(http::field::content_type, "text/plain; charset=utf-8");
+    // On every answer, not only the page: whatever a browser opens here may load nothing from
+    // elsewhere, and is never sniffed into another type.
+    res.set("Content-Security-Policy", kStatusCsp);
+    res.set("X-Content-Type-Options", "nosniff");
     const std::string_view target(request.target().data(), request.target().size());
     const std::string_view path = target.substr(0, target.find('?'));
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
@@ -126,9 +131,22 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
     } else if (path == "/certs" && handlers_->certs) {
       res.set(http::field::content_type, "application/json");
       res.body() = handlers_->certs();
+    } else if (path == "/status" && handlers_->status) {
+      res.set(http::field::content_type, "application/json");
+      res.set(http::field::cache_control, "no-store");
+      res.body() = handlers_->status();
+    } else if (path == "/" && handlers_->status) {
+      res.set(http::field::content_type, "text/html; charset=utf-8");
+      res.body() = status_html();
+    } else if (path == "/status.js" && handlers_->status) {
+      res.set(http::field::content_type, "text/javascript; charset=utf-8");
+      res.body() = status_js();
+    } else if (path == "/status.css" && handlers_->status) {
+      res.set(http::field::content_type, "text/css; charset=utf-8");
+      res.body() = status_css();
     } else {
       res.result(http::status::not_found);
-      res.body() = "not found; try /metrics /healthz /ready /certs\n";
+      res.body() = "not found; try / /status /metrics /healthz /ready /certs\n";
     }
     res.prepare_payload();
     if (request.method() == http::verb::head) res.body().clear();

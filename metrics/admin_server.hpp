@@ -4,6 +4,8 @@
 //   GET /healthz  200 "ok" while the process runs
 //   GET /ready    200 "ready" or 503 with the reason (identity not loaded, draining, ...)
 //   GET /certs    JSON description of the identity and trust anchors
+//   GET /status   JSON of the status page (metrics/README.md); GET / serves the page itself
+//                 (HTML, then /status.js and /status.css), all under a `default-src 'self'` CSP
 // Runs on the control thread's io_context, never on a data-path worker, so it answers while the
 // data path is saturated. Beast stays out of this header (pimpl): it is costly to compile.
 // Bounded, since anyone who can reach the port can talk to it: GET and HEAD only and no request
@@ -24,6 +26,7 @@ struct AdminHandlers {
   std::function<std::string()> metrics;         // Prometheus text
   std::function<bool(std::string& why)> ready;  // false + why: 503
   std::function<std::string()> certs;           // JSON
+  std::function<std::string()> status;          // JSON; unset: no /status and no page
 };
 
 struct AdminLimits {

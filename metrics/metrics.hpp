@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/status_history.hpp"
 #include "metrics/worker_counters.hpp"
 
 namespace mtls::metrics {
@@ -50,6 +51,20 @@ class Metrics : public prometheus::Collectable {
   void set_crl_next_update(std::string_view issuer, double unix_seconds);
   // Forgets every CRL series (a reload may drop a CRL; its old nextUpdate must not linger).
   void clear_crl_next_updates();
+
+  // For GET /status (any thread; sums like a scrape, metrics_status.cpp).
+  const std::vector<ListenerLabels>& listeners() const { return listeners_; }
+  ListenerTotals totals(std::size_t listener) const;
+  std::vector<ListenerTotals> totals() const;
+  std::int64_t active(std::size_t listener) const;
+  // The `n` busiest peers of `listener` (merged over workers), busiest first; "other" included.
+  std::vector<std::pair<std::string, double>> top_peers(std::size_t listener, std::size_t n) const;
+  struct ListenerRefusal {
+    std::size_t listener;
+    Refusal refusal;
+  };
+  // The last `n` refusals over every worker and listener, newest first.
+  std::vector<ListenerRefusal> recent_refusals(std::size_t n) const;
 
   std::vector<prometheus::MetricFamily> Collect() const override;
   // The Prometheus text exposition of everything (GET /metrics).

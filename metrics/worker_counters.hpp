@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "metrics/labels.hpp"
+#include "metrics/refusal_ring.hpp"
 
 namespace mtls::metrics {
 
@@ -104,6 +105,7 @@ struct ListenerCounters {
   LocalGauge active;
   LocalHistogram handshake_seconds;
   PeerCounters peers;
+  RefusalRing refusals;  // written only on a refusal, not per event
 
   void handshake(HandshakeReason r) noexcept { handshakes[index(r)].add(); }
 };

@@ -54,6 +54,8 @@ void Session::on_tick(Clock::time_point now) {
     deadline_ = now + worker_.limits().idle_timeout;  // idle counts from the last tick with traffic
   }
   if (phase_ != Phase::done && now >= deadline_) {
+    // The refusal is recorded once the closed streams' waits complete: keep the address now.
+    if (phase_ == Phase::handshake) remote_ = remote_address();
     timed_out_ = true;
     close_streams();  // pending waits complete with operation_aborted and see timed_out_
   }
@@ -160,10 +162,25 @@ void Session::relay_ended(const std::string& failure) {
   finish("ok", "ok");
 }
 
+std::string Session::remote_address() {
+  error_code ec;
+  const tcp::endpoint ep = tls_peer_socket().remote_endpoint(ec);
+  if (ec) return "-";
+  const std::string address = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
+}
+
 void Session::finish(std::string_view result, std::string_view reason, std::string_view detail) {
   if (finished_) return;
   finished_ = true;
   phase_ = Phase::done;
+  if (result == "refused") {
+    // Only refusals pay for this (a syscall, a lock on this worker's ring): GET /status lists them.
+    if (remote_.empty()) remote_ = remote_address();
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    counters_.refusals.record(now_ms.count(), remote_, reason, peer_);
+  }
   close_streams();
   const auto& spec = listener_.spec();
   const log::Level level = result == "ok" ? log::Level::info : log::Level::warn;

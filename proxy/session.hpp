@@ -48,6 +48,8 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   virtual void close_streams() = 0;
   // The TLS side ended with a FIN but no close_notify after the handshake.
   virtual bool tls_truncated() const = 0;
+  // The socket of the other party of the TLS handshake (the refusal ring shows its address).
+  virtual tcp::socket& tls_peer_socket() = 0;
   // Ends the session: closes streams, logs one line. `reason` uses DESIGN.md's label values.
   void finish(std::string_view result, std::string_view reason, std::string_view detail = {});
   void fail_connect(metrics::ConnectFailure reason);
@@ -68,6 +70,7 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   void record_tls(SSL* ssl);
   // Refuses a peer the given check found wanting after the handshake; false when it is fine.
   bool refuse_after_handshake(const certs::HandshakeFailure& failure);
+  std::string remote_address();  // "address:port" of tls_peer_socket(), "-" when not connected
 
   Listener& listener_;
   Worker& worker_;
@@ -81,6 +84,7 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   bool timed_out_ = false;
 
  private:
+  std::string remote_;  // set only on the way to a refusal
   Phase phase_ = Phase::connect;
   Clock::time_point started_;
   Clock::time_point phase_started_;

@@ -42,6 +42,7 @@ struct Flags {
   bool schema_only = false;
   CaInitFlags ca_init;
   CaIssueFlags ca_issue;
+  std::string admin = "http://127.0.0.1:9901";
 };
 
 struct Commands {
@@ -51,6 +52,7 @@ struct Commands {
   CLI::App* ca_init;
   CLI::App* ca_issue;
   CLI::App* demo;
+  CLI::App* status;
   CLI::App* version;
 };
 
@@ -143,6 +145,15 @@ Commands declare(CLI::App& app, Flags& f) {
   add_log_level(*c.demo, f.log_level);
   c.demo->footer("Needs no files; exit 0 if every step behaved.\nExample:\n  mtls-sidecar demo");
 
+  c.status = app.add_subcommand(
+      "status", "print a running sidecar's status page as terminal tables (from GET /status)");
+  c.status->add_option("--admin", f.admin, "the sidecar's admin address")
+      ->type_name("URL")
+      ->default_str(f.admin);
+  c.status->footer(
+      "Exit 1 when the admin port does not answer.\nExample:\n"
+      "  kubectl exec POD -c mtls-sidecar -- mtls-sidecar status --admin http://127.0.0.1:9901");
+
   c.version = app.add_subcommand("version", "print the version");
   c.version->footer("Example:\n  mtls-sidecar version");
 
@@ -185,6 +196,7 @@ int dispatch(CLI::App& app, const Commands& c, Flags& f) {
     return usage_error("ca: missing subcommand; expected init or issue");
   }
   if (c.demo->parsed()) return cmd_demo();
+  if (c.status->parsed()) return cmd_status(f.admin);
   if (c.version->parsed()) return std::printf("mtls-sidecar %s\n", kVersion), 0;
   if (!f.config.empty()) return cmd_run(f.config);
   std::fputs(app.help().c_str(), stderr);

@@ -10,7 +10,9 @@
 #include "certs/pem.hpp"
 #include "certs/x509_fields.hpp"
 #include "config/config.hpp"
+#include "metrics/admin_client.hpp"
 #include "metrics/log.hpp"
+#include "metrics/status_text.hpp"
 #include "proxy/demo/demo.hpp"
 #include "proxy/sidecar/listen_error.hpp"
 #include "proxy/sidecar/preflight.hpp"
@@ -121,5 +123,11 @@ int cmd_ca_issue(const CaIssueFlags& f) {
 }
 
 int cmd_demo() { return run_demo(); }
+
+int cmd_status(const std::string& admin_url) {
+  const metrics::AdminUrl url = metrics::parse_admin_url(admin_url);
+  std::fputs(metrics::status_text(metrics::admin_get(url, "/status")).c_str(), stdout);
+  return 0;
+}
 
 }  // namespace mtls::proxy

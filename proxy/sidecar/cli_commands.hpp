@@ -31,5 +31,6 @@ int cmd_check_config(const std::string& config_path, bool schema_only);
 int cmd_ca_init(const CaInitFlags& flags);
 int cmd_ca_issue(const CaIssueFlags& flags);
 int cmd_demo();
+int cmd_status(const std::string& admin_url);  // "http://HOST:PORT"
 
 }  // namespace mtls::proxy

@@ -146,6 +146,8 @@ void Sidecar::start_admin() {
   handlers.metrics = [this] { return metrics_->serialize(); };
   handlers.ready = [this](std::string& why) { return ready(why); };
   handlers.certs = [this] { return describe_certs(); };
+  start_status();
+  handlers.status = [this] { return status_json(); };
   try {
     admin_ = std::make_unique<metrics::AdminServer>(
         control_, config_.admin.listen.host, config_.admin.listen.port, std::move(handlers),
@@ -155,7 +157,7 @@ void Sidecar::start_admin() {
     throw ListenError("admin.listen", e.code(), "admin on " + config_.admin.listen.to_string());
   }
   log::info("admin on " + config_.admin.listen.host + ":" + std::to_string(admin_->port()) +
-            " (/metrics /healthz /ready /certs)");
+            " (/ /status /metrics /healthz /ready /certs)");
 }
 
 void Sidecar::watch_signals() {
@@ -257,6 +259,7 @@ void Sidecar::request_stop() {
     if (admin_) admin_->stop();
     if (signals_) signals_->cancel();
     if (drain_timer_) drain_timer_->cancel();
+    if (status_timer_) status_timer_->cancel();
     control_work_.reset();
     control_.stop();
   });

@@ -24,6 +24,7 @@
 #include "config/config.hpp"
 #include "metrics/admin_server.hpp"
 #include "metrics/metrics.hpp"
+#include "metrics/status_board.hpp"
 #include "proxy/forward_resolver.hpp"
 #include "proxy/listener_spec.hpp"
 #include "proxy/sidecar/reload_triggers.hpp"
@@ -38,6 +39,8 @@ struct SidecarOptions {
   // system resolver. Tests give a slow or failing one.
   ForwardResolver::Lookup lookup;
   std::chrono::milliseconds dns_refresh = ForwardResolver::kRefresh;
+  // The width of one bucket of GET /status's 15-minute history; tests make it short.
+  std::chrono::milliseconds status_bucket{10000};
 };
 
 class Sidecar {
@@ -76,6 +79,10 @@ class Sidecar {
   void record_reload(const certs::ReloadResult& result,
                      const std::shared_ptr<const certs::TlsContexts>& current);
   std::string describe_certs() const;
+  // GET /status and its history's clock (sidecar_status.cpp), control thread.
+  void start_status();
+  void tick_status();
+  std::string status_json() const;
 
   config::Config config_;
   SidecarOptions options_;
@@ -90,7 +97,10 @@ class Sidecar {
   net::io_context control_{1};
   net::io_context loader_{1};  // reloads and their triggers; results are posted to control_
   std::unique_ptr<metrics::AdminServer> admin_;
-  std::optional<net::signal_set> signals_;  // control thread only
+  std::optional<net::signal_set> signals_;        // control thread only
+  std::unique_ptr<metrics::StatusBoard> status_;  // control thread only, once started
+  std::optional<net::steady_timer> status_timer_;
+  std::chrono::steady_clock::time_point status_next_tick_;
   std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> control_work_;
   std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> loader_work_;
   std::unique_ptr<ReloadTriggers> triggers_;  // loader thread; after loader_: destroyed first

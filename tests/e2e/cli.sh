@@ -24,6 +24,7 @@ declare -A FLAGS=(
   [ca init]="--dir --trust-domain --passphrase-file --force"
   [ca issue]="--dir --spiffe-id --dns --out --ttl --passphrase-file --force"
   [demo]="--log-level"
+  [status]="--admin"
   [version]=""
 )
 for cmd in "${!FLAGS[@]}"; do
