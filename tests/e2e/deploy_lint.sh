@@ -270,6 +270,41 @@ if all(x is not None for x in (cm, dep, sa, svc, cert, issuer, pm, netpol)):
           probe_ports == [admin_port, admin_port] and
           k8s_config["admin"]["listen"].startswith("0.0.0.0:"),
           f"kubernetes: probes GET /ready and /healthz on admin :{admin_port}, which listens beyond loopback")
+    mode = secret_vol.get("secret", {}).get("defaultMode", 0o644)
+    check(mode & 0o077 == 0 and pod.get("securityContext", {}).get("fsGroup") == sec.get("runAsGroup"),
+          f"kubernetes: the Secret volume's defaultMode {mode:#o} grants nothing beyond its owner; "
+          "fsGroup is the sidecar's group (the kubelet's group read)")
+    native = find("kubernetes/deployment-native-sidecar.yaml", "Deployment")
+    if native is None:
+        bad("kubernetes: deployment-native-sidecar.yaml has no Deployment")
+    else:
+        npod = native["spec"]["template"]["spec"]
+        nside = next((c for c in npod.get("initContainers", []) if c["name"] == "mtls-sidecar"), {})
+        def normalized(c):  # the sidecar minus what the two orderings set differently
+            c = json.loads(json.dumps(c))
+            for k in ("restartPolicy", "startupProbe", "lifecycle"):
+                c.pop(k, None)
+            for probe in ("readinessProbe", "livenessProbe"):
+                if "httpGet" in c.get(probe, {}):
+                    port = c[probe]["httpGet"]["port"]
+                    c[probe]["httpGet"]["port"] = ports.get(port, port)
+            return c
+        start = nside.get("startupProbe", {})
+        check(nside.get("restartPolicy") == "Always" and
+              all(c["name"] != "mtls-sidecar" for c in npod["containers"]) and
+              start.get("httpGet", {}).get("path") == "/ready" and
+              ports.get(start["httpGet"].get("port"), start["httpGet"].get("port")) == admin_port,
+              "kubernetes: native variant: the sidecar is an init container with restartPolicy "
+              "Always whose startupProbe GETs /ready (the app starts after it passes)")
+        check(normalized(nside) == normalized(sidecar) and npod["volumes"] == pod["volumes"] and
+              npod["containers"] == [c for c in pod["containers"] if c["name"] != "mtls-sidecar"] and
+              native["metadata"] == dep["metadata"] and
+              npod.get("serviceAccountName") == pod.get("serviceAccountName"),
+              "kubernetes: native variant: the same sidecar, app, volumes and names as deployment.yaml")
+        ngrace = npod.get("terminationGracePeriodSeconds", 30)
+        check(ngrace > drain + 10,
+              f"kubernetes: native variant: terminationGracePeriodSeconds {ngrace} > the app's "
+              f"shutdown (10s) + the sidecar's drain {drain:g}s, which come one after the other")
     ep = pm["spec"]["podMetricsEndpoints"][0]
     check(ports.get(ep.get("port")) == admin_port and ep.get("path", "/metrics") == "/metrics" and
           any(r.get("targetLabel") == "job" and r.get("replacement") == "mtls-sidecar"
