@@ -42,6 +42,7 @@ struct Flags {
   bool schema_only = false;
   CaInitFlags ca_init;
   CaIssueFlags ca_issue;
+  ProbeFlags probe;
 };
 
 struct Commands {
@@ -51,6 +52,7 @@ struct Commands {
   CLI::App* ca_init;
   CLI::App* ca_issue;
   CLI::App* demo;
+  CLI::App* probe;
   CLI::App* version;
 };
 
@@ -143,6 +145,24 @@ Commands declare(CLI::App& app, Flags& f) {
   add_log_level(*c.demo, f.log_level);
   c.demo->footer("Needs no files; exit 0 if every step behaved.\nExample:\n  mtls-sidecar demo");
 
+  c.probe = app.add_subcommand(
+      "probe", "GET an http URL, exit 0 on a 2xx status: a health check for images without curl");
+  c.probe
+      ->add_option("url", f.probe.url, "http://IP:PORT/PATH; a loopback IP unless --allow-remote")
+      ->type_name("URL")
+      ->required();
+  c.probe->add_option("--timeout", f.probe.timeout, "connect, send and status line within this")
+      ->check(kDuration)
+      ->type_name("DURATION")
+      ->default_val("2s");
+  c.probe->add_flag("--allow-remote", f.probe.allow_remote,
+                    "allow an address off loopback (default: loopback only, the container's own "
+                    "admin port)");
+  c.probe->footer(
+      "Exit codes: 0 a 2xx status, 1 any other status, no answer or a refused connection (the\n"
+      "reason on stderr), 2 usage (a URL that is not http://IP:PORT/...).\n"
+      "Example:\n  mtls-sidecar probe http://127.0.0.1:9901/ready");
+
   c.version = app.add_subcommand("version", "print the version");
   c.version->footer("Example:\n  mtls-sidecar version");
 
@@ -185,6 +205,7 @@ int dispatch(CLI::App& app, const Commands& c, Flags& f) {
     return usage_error("ca: missing subcommand; expected init or issue");
   }
   if (c.demo->parsed()) return cmd_demo();
+  if (c.probe->parsed()) return cmd_probe(f.probe);
   if (c.version->parsed()) return std::printf("mtls-sidecar %s\n", kVersion), 0;
   if (!f.config.empty()) return cmd_run(f.config);
   std::fputs(app.help().c_str(), stderr);

@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "metrics/log.hpp"
 #include "proxy/demo/demo.hpp"
+#include "proxy/sidecar/http_probe.hpp"
 #include "proxy/sidecar/listen_error.hpp"
 #include "proxy/sidecar/preflight.hpp"
 #include "proxy/sidecar/sandbox.hpp"
@@ -121,5 +122,24 @@ int cmd_ca_issue(const CaIssueFlags& f) {
 }
 
 int cmd_demo() { return run_demo(); }
+
+int cmd_probe(const ProbeFlags& f) {
+  config::Duration timeout{};
+  std::string why;
+  if (!config::parse_duration(f.timeout, timeout, why))
+    throw std::invalid_argument("--timeout: " + why);
+  ProbeTarget target;
+  if (!parse_probe_url(f.url, f.allow_remote, target, why)) {
+    std::fprintf(stderr, "mtls-sidecar: probe: %s: %s (see --help)\n", f.url.c_str(), why.c_str());
+    return 2;
+  }
+  const ProbeResult r = http_probe(target, timeout);
+  if (r.ok) {
+    std::printf("%s: %s\n", f.url.c_str(), r.detail.c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "mtls-sidecar: probe: %s: %s\n", f.url.c_str(), r.detail.c_str());
+  return 1;
+}
 
 }  // namespace mtls::proxy
