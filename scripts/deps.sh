@@ -6,9 +6,12 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev
   libcli11-dev libgtest-dev libgmock-dev cmake ninja-build g++ openssl curl python3 python3-cryptography
   python3-yaml python3-botocore prometheus clang-format
+  iproute2 iptables tcpdump util-linux
 )
-# CI only (reliability stages): the TLS scanners and clang's libFuzzer.
-[ "${MTLS_CI:-0}" = 1 ] && PACKAGES+=(testssl.sh sslscan clang-14 libclang-rt-14-dev)
+# CI only (reliability stages): the TLS scanners and clang's libFuzzer; the image built with no
+# registry (podman with runc, debootstrap for the base: tests/e2e/container_image.sh).
+[ "${MTLS_CI:-0}" = 1 ] && PACKAGES+=(testssl.sh sslscan clang-14 libclang-rt-14-dev
+                                      podman runc debootstrap)
 # node and npm for the deploy/ schema check (tests/e2e/deploy_schema.sh); a node that is already
 # installed (with its own npm) is used as it is.
 command -v npm >/dev/null || PACKAGES+=(nodejs npm)

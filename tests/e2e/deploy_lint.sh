@@ -335,9 +335,8 @@ if isinstance(td, dict) and ecs_config_path.exists():
     check(deps_ok and {"containerName": "mtls-sidecar", "condition": "HEALTHY"} in byname.get("app", {}).get("dependsOn", []),
           "ecs: dependsOn names existing containers; the app waits for the sidecar to be HEALTHY")
     hc = sidecar.get("healthCheck", {}).get("command", [])
-    # CMD-SHELL runs /bin/sh, which is dash on Debian: no /dev/tcp there.
-    check(hc[:2] == ["CMD", "/bin/bash"] and "/ready" in " ".join(hc),
-          "ecs: the health check GETs /ready with bash (not CMD-SHELL: Debian's sh has no /dev/tcp)")
+    check(hc[:3] == ["CMD", "mtls-sidecar", "probe"] and hc[-1] == f"http://{ecs_config['admin']['listen']}/ready",
+          "ecs: the health check is `mtls-sidecar probe` of /ready on the admin port (no shell, no curl)")
     stop, drain = sidecar.get("stopTimeout", 30), drain_seconds(ecs_config)
     check(stop > drain and stop <= 120,
           f"ecs: sidecar stopTimeout {stop} > drain_delay + drain_timeout {drain:g}s (Fargate max 120)")
@@ -356,7 +355,25 @@ if isinstance(td, dict) and ecs_config_path.exists():
 else:
     bad("ecs: task-definition.json or sidecar.yaml missing")
 
-# 6. The Prometheus config scrapes the job the rules select.
+# 6. The container files: Dockerfile.prebuilt is Dockerfile's runtime stage around an outside
+# binary, instruction for instruction; both health-check with `mtls-sidecar probe`.
+def instructions(path, last_stage):
+    text = re.sub(r"\\\n", " ", path.read_text())
+    lines = [re.sub(r"\s+", " ", l).strip() for l in text.splitlines()]
+    lines = [l for l in lines if l and not l.startswith("#")]
+    if last_stage:
+        lines = lines[max(i for i, l in enumerate(lines) if l.startswith("FROM ")):]
+    return [re.sub(r"^COPY (--from=\S+ )?\S+ ", "COPY SRC ", l) for l in lines]
+container = deploy / "container"
+full = instructions(container / "Dockerfile", True)
+pre = instructions(container / "Dockerfile.prebuilt", True)
+check(full == pre, "container: Dockerfile.prebuilt is Dockerfile's runtime stage, the COPY source aside",
+      str([l for l in full if l not in pre] + [l for l in pre if l not in full]))
+check(any(l.startswith("HEALTHCHECK ") and '"mtls-sidecar", "probe"' in l and "/ready" in l for l in full) and
+      "USER 65532:65532" in full,
+      "container: USER 65532:65532; HEALTHCHECK runs `mtls-sidecar probe` of /ready")
+
+# 7. The Prometheus config scrapes the job the rules select.
 prom = (load("prometheus/prometheus.yml") or [{}])[0] or {}
 jobs = [s.get("job_name") for s in prom.get("scrape_configs", [])]
 check("mtls-sidecar" in jobs and "alerts.yaml" in prom.get("rule_files", []),
