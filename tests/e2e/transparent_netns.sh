@@ -113,6 +113,7 @@ identity: { source: local_ca, local_ca: { dir: ca-a, spiffe_id: "spiffe://demo.l
 outbound:
   - { name: legacy-b, listen: "127.0.0.1:15001", forward: "$B:80",
       expect: { spiffe_ids: ["spiffe://demo.local/ns/b/sa/server"] } }
+limits: { drain_delay: 1s }       # the test's end stops it: no need to wait the default 5 s
 YAML
 ip netns exec "$NS_A" setpriv --reuid "$SIDECAR_UID" --regid "$SIDECAR_UID" --clear-groups \
   "$BIN" run --config "$W/a.yaml" >"$W/sidecar-a.log" 2>&1 &
