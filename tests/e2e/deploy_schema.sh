@@ -54,14 +54,16 @@ def first(docs, kind):
     return next(d["doc"] for d in docs if d["doc"].get("kind") == kind)
 
 def control(docs, where, doc, path, key, value, expect):
-    """A copy of doc with `key: value` set in the object at path (rename: the old key goes)."""
+    """A copy of doc with `key: value` set in the object at path. A key spelled the same but for
+    case is renamed (it goes; value None keeps its value), as a typo would."""
     doc = copy.deepcopy(doc)
     node = doc
     for step in path:
         node = node[step]
     for k in list(node):
         if k.lower() == key.lower() and k != key:
-            value = node.pop(k) if value is None else value
+            old = node.pop(k)
+            value = old if value is None else value
     node[key] = value
     docs.append({"where": where, "doc": doc, "expect": expect})
 
