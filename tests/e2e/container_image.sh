@@ -15,7 +15,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 source "$HERE/lib.sh"
 podman=$ROOT/deploy/container/podman.sh
-base=localhost/mtls-sidecar-base:bookworm
 image=localhost/mtls-sidecar:e2e-$$
 name=mtls-sidecar-e2e-$$
 
@@ -36,7 +35,7 @@ before_stop() {
   "$podman" rmi -f "$image" >/dev/null 2>&1 || true
 }
 t0=$SECONDS
-"$ROOT/deploy/container/base-image.sh" "$base"
+base=$("$ROOT/deploy/container/base-image.sh") || fail "no base image (base-image.sh failed)"
 t_base=$((SECONDS - t0))
 
 mkdir "$W/ctx"
