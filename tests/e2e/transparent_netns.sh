@@ -60,7 +60,7 @@ done
 
 ip netns exec "$NS_BR" tcpdump -i br0 -n -U -s 0 -w "$W/bridge.pcap" tcp >"$W/tcpdump.log" 2>&1 &
 tcpdump_pid=$!
-PIDS+=($tcpdump_pid)
+PIDS+=("$tcpdump_pid")
 for _ in $(seq 100); do grep -q "listening on br0" "$W/tcpdump.log" && break; sleep 0.05; done
 
 # --- identities: one CA, a SPIFFE ID per host ---------------------------------------------------
@@ -103,7 +103,7 @@ PIDS+=($!)
 ip netns exec "$NS_B" setpriv --reuid "$SIDECAR_UID" --regid "$SIDECAR_UID" --clear-groups \
   "$BIN" run --config "$W/b.yaml" >"$W/sidecar-b.log" 2>&1 &
 sidecar_b=$!
-PIDS+=($sidecar_b)
+PIDS+=("$sidecar_b")
 in_ns "$NS_B" "$ROOT/deploy/transparent/mtls-redirect.sh" --sidecar-uid "$SIDECAR_UID" --inbound 80:8443
 
 # --- host A: outbound sidecar; the legacy client's connections to B:80 redirected to it --------
