@@ -43,6 +43,7 @@ struct Flags {
   CaInitFlags ca_init;
   CaIssueFlags ca_issue;
   std::string admin = "http://127.0.0.1:9901";
+  ProbeFlags probe;
 };
 
 struct Commands {
@@ -53,6 +54,7 @@ struct Commands {
   CLI::App* ca_issue;
   CLI::App* demo;
   CLI::App* status;
+  CLI::App* probe;
   CLI::App* version;
 };
 
@@ -153,6 +155,23 @@ Commands declare(CLI::App& app, Flags& f) {
   c.status->footer(
       "Exit 1 when the admin port does not answer.\nExample:\n"
       "  kubectl exec POD -c mtls-sidecar -- mtls-sidecar status --admin http://127.0.0.1:9901");
+  c.probe = app.add_subcommand(
+      "probe", "GET an http URL, exit 0 on a 2xx status: a health check for images without curl");
+  c.probe
+      ->add_option("url", f.probe.url, "http://IP:PORT/PATH; a loopback IP unless --allow-remote")
+      ->type_name("URL")
+      ->required();
+  c.probe->add_option("--timeout", f.probe.timeout, "connect, send and status line within this")
+      ->check(kDuration)
+      ->type_name("DURATION")
+      ->default_val("2s");
+  c.probe->add_flag("--allow-remote", f.probe.allow_remote,
+                    "allow an address off loopback (default: loopback only, the container's own "
+                    "admin port)");
+  c.probe->footer(
+      "Exit codes: 0 a 2xx status, 1 any other status, no answer or a refused connection (the\n"
+      "reason on stderr), 2 usage (a URL that is not http://IP:PORT/...).\n"
+      "Example:\n  mtls-sidecar probe http://127.0.0.1:9901/ready");
 
   c.version = app.add_subcommand("version", "print the version");
   c.version->footer("Example:\n  mtls-sidecar version");
@@ -197,6 +216,7 @@ int dispatch(CLI::App& app, const Commands& c, Flags& f) {
   }
   if (c.demo->parsed()) return cmd_demo();
   if (c.status->parsed()) return cmd_status(f.admin);
+  if (c.probe->parsed()) return cmd_probe(f.probe);
   if (c.version->parsed()) return std::printf("mtls-sidecar %s\n", kVersion), 0;
   if (!f.config.empty()) return cmd_run(f.config);
   std::fputs(app.help().c_str(), stderr);

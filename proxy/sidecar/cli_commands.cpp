@@ -14,6 +14,7 @@
 #include "metrics/log.hpp"
 #include "metrics/status_text.hpp"
 #include "proxy/demo/demo.hpp"
+#include "proxy/sidecar/http_probe.hpp"
 #include "proxy/sidecar/listen_error.hpp"
 #include "proxy/sidecar/preflight.hpp"
 #include "proxy/sidecar/sandbox.hpp"
@@ -128,6 +129,25 @@ int cmd_status(const std::string& admin_url) {
   const metrics::AdminUrl url = metrics::parse_admin_url(admin_url);
   std::fputs(metrics::status_text(metrics::admin_get(url, "/status")).c_str(), stdout);
   return 0;
+}
+
+int cmd_probe(const ProbeFlags& f) {
+  config::Duration timeout{};
+  std::string why;
+  if (!config::parse_duration(f.timeout, timeout, why))
+    throw std::invalid_argument("--timeout: " + why);
+  ProbeTarget target;
+  if (!parse_probe_url(f.url, f.allow_remote, target, why)) {
+    std::fprintf(stderr, "mtls-sidecar: probe: %s: %s (see --help)\n", f.url.c_str(), why.c_str());
+    return 2;
+  }
+  const ProbeResult r = http_probe(target, timeout);
+  if (r.ok) {
+    std::printf("%s: %s\n", f.url.c_str(), r.detail.c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "mtls-sidecar: probe: %s: %s\n", f.url.c_str(), r.detail.c_str());
+  return 1;
 }
 
 }  // namespace mtls::proxy

@@ -25,6 +25,12 @@ struct CaIssueFlags {
   bool force = false;
 };
 
+struct ProbeFlags {
+  std::string url;
+  std::string timeout;  // already checked by the parser
+  bool allow_remote = false;
+};
+
 void apply_log_level(const std::string& level);  // "" leaves the default
 int cmd_run(const std::string& config_path);
 int cmd_check_config(const std::string& config_path, bool schema_only);
@@ -32,5 +38,6 @@ int cmd_ca_init(const CaInitFlags& flags);
 int cmd_ca_issue(const CaIssueFlags& flags);
 int cmd_demo();
 int cmd_status(const std::string& admin_url);  // "http://HOST:PORT"
+int cmd_probe(const ProbeFlags& flags);
 
 }  // namespace mtls::proxy

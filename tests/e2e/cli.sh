@@ -25,6 +25,7 @@ declare -A FLAGS=(
   [ca issue]="--dir --spiffe-id --dns --out --ttl --passphrase-file --force"
   [demo]="--log-level"
   [status]="--admin"
+  [probe]="--timeout --allow-remote"
   [version]=""
 )
 for cmd in "${!FLAGS[@]}"; do
@@ -45,6 +46,9 @@ expect 2 -- '--config is required' check-config
 expect 2 -- '--log-level' run --config x.yaml --log-level loud
 expect 2 -- '--ttl' ca issue --dir ca --dns a.local --out a --ttl 1.5h
 expect 0 '^mtls-sidecar [0-9]' version
+expect 2 'not a loopback address' probe http://192.0.2.1:9901/ready
+expect 2 'only http://' probe https://127.0.0.1:9901/ready
+expect 2 -- '--timeout' probe --timeout soon http://127.0.0.1:9901/ready
 echo "ok   usage errors exit 2 and say what was wrong"
 
 expect 0 'created CA' ca init --dir ca
@@ -61,3 +65,25 @@ expect 1 'web/tls.crt: already exists; use --force' ca issue --dir ca --dns web.
 expect 0 'issued' ca issue --dir ca --dns web.local --out web --force
 [ "$(sha256sum web/tls.key)" != "$before" ] || fail "ca issue --force did not replace web/tls.key"
 echo "ok   ca issue refuses to replace an existing --out without --force"
+
+# probe against the real admin port: /ready of a running sidecar passes, a 404 and a stopped
+# sidecar fail with the reason.
+read -r admin inb <<<"$(free_ports 2)"
+cat >probe.yaml <<YAML
+admin: { listen: "127.0.0.1:$admin" }
+identity: { source: local_ca, local_ca: { dir: ca, spiffe_id: "spiffe://demo.local/probe" } }
+inbound: [{ name: web, listen: "127.0.0.1:$inb", forward: "127.0.0.1:9", allow: { any: true } }]
+YAML
+"$BIN" run --config probe.yaml >"$W/probe-sidecar.log" 2>&1 &
+PIDS+=($!)
+ready=0
+for _ in $(seq 100); do
+  if "$BIN" probe "http://127.0.0.1:$admin/ready" >out.txt 2>&1; then ready=1; break; fi
+  sleep 0.05
+done
+[ $ready = 1 ] || fail "probe never saw /ready pass: $(cat out.txt)"
+grep -q ": 200 OK$" out.txt || fail "probe printed: $(cat out.txt)"
+expect 1 '/nope: 404 Not Found' probe "http://127.0.0.1:$admin/nope"
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
+expect 1 'connect: Connection refused' probe "http://localhost:$admin/healthz"
+echo "ok   probe: 0 on a 2xx of the real admin port, 1 with the reason otherwise, 2 off loopback"

@@ -270,6 +270,41 @@ if all(x is not None for x in (cm, dep, sa, svc, cert, issuer, pm, netpol)):
           probe_ports == [admin_port, admin_port] and
           k8s_config["admin"]["listen"].startswith("0.0.0.0:"),
           f"kubernetes: probes GET /ready and /healthz on admin :{admin_port}, which listens beyond loopback")
+    mode = secret_vol.get("secret", {}).get("defaultMode", 0o644)
+    check(mode & 0o077 == 0 and pod.get("securityContext", {}).get("fsGroup") == sec.get("runAsGroup"),
+          f"kubernetes: the Secret volume's defaultMode {mode:#o} grants nothing beyond its owner; "
+          "fsGroup is the sidecar's group (the kubelet's group read)")
+    native = find("kubernetes/deployment-native-sidecar.yaml", "Deployment")
+    if native is None:
+        bad("kubernetes: deployment-native-sidecar.yaml has no Deployment")
+    else:
+        npod = native["spec"]["template"]["spec"]
+        nside = next((c for c in npod.get("initContainers", []) if c["name"] == "mtls-sidecar"), {})
+        def normalized(c):  # the sidecar minus what the two orderings set differently
+            c = json.loads(json.dumps(c))
+            for k in ("restartPolicy", "startupProbe", "lifecycle"):
+                c.pop(k, None)
+            for probe in ("readinessProbe", "livenessProbe"):
+                if "httpGet" in c.get(probe, {}):
+                    port = c[probe]["httpGet"]["port"]
+                    c[probe]["httpGet"]["port"] = ports.get(port, port)
+            return c
+        start = nside.get("startupProbe", {})
+        check(nside.get("restartPolicy") == "Always" and
+              all(c["name"] != "mtls-sidecar" for c in npod["containers"]) and
+              start.get("httpGet", {}).get("path") == "/ready" and
+              ports.get(start["httpGet"].get("port"), start["httpGet"].get("port")) == admin_port,
+              "kubernetes: native variant: the sidecar is an init container with restartPolicy "
+              "Always whose startupProbe GETs /ready (the app starts after it passes)")
+        check(normalized(nside) == normalized(sidecar) and npod["volumes"] == pod["volumes"] and
+              npod["containers"] == [c for c in pod["containers"] if c["name"] != "mtls-sidecar"] and
+              native["metadata"] == dep["metadata"] and
+              npod.get("serviceAccountName") == pod.get("serviceAccountName"),
+              "kubernetes: native variant: the same sidecar, app, volumes and names as deployment.yaml")
+        ngrace = npod.get("terminationGracePeriodSeconds", 30)
+        check(ngrace > drain + 10,
+              f"kubernetes: native variant: terminationGracePeriodSeconds {ngrace} > the app's "
+              f"shutdown (10s) + the sidecar's drain {drain:g}s, which come one after the other")
     ep = pm["spec"]["podMetricsEndpoints"][0]
     check(ports.get(ep.get("port")) == admin_port and ep.get("path", "/metrics") == "/metrics" and
           any(r.get("targetLabel") == "job" and r.get("replacement") == "mtls-sidecar"
@@ -300,9 +335,8 @@ if isinstance(td, dict) and ecs_config_path.exists():
     check(deps_ok and {"containerName": "mtls-sidecar", "condition": "HEALTHY"} in byname.get("app", {}).get("dependsOn", []),
           "ecs: dependsOn names existing containers; the app waits for the sidecar to be HEALTHY")
     hc = sidecar.get("healthCheck", {}).get("command", [])
-    # CMD-SHELL runs /bin/sh, which is dash on Debian: no /dev/tcp there.
-    check(hc[:2] == ["CMD", "/bin/bash"] and "/ready" in " ".join(hc),
-          "ecs: the health check GETs /ready with bash (not CMD-SHELL: Debian's sh has no /dev/tcp)")
+    check(hc[:3] == ["CMD", "mtls-sidecar", "probe"] and hc[-1] == f"http://{ecs_config['admin']['listen']}/ready",
+          "ecs: the health check is `mtls-sidecar probe` of /ready on the admin port (no shell, no curl)")
     stop, drain = sidecar.get("stopTimeout", 30), drain_seconds(ecs_config)
     check(stop > drain and stop <= 120,
           f"ecs: sidecar stopTimeout {stop} > drain_delay + drain_timeout {drain:g}s (Fargate max 120)")
@@ -321,7 +355,25 @@ if isinstance(td, dict) and ecs_config_path.exists():
 else:
     bad("ecs: task-definition.json or sidecar.yaml missing")
 
-# 6. The Prometheus config scrapes the job the rules select.
+# 6. The container files: Dockerfile.prebuilt is Dockerfile's runtime stage around an outside
+# binary, instruction for instruction; both health-check with `mtls-sidecar probe`.
+def instructions(path, last_stage):
+    text = re.sub(r"\\\n", " ", path.read_text())
+    lines = [re.sub(r"\s+", " ", l).strip() for l in text.splitlines()]
+    lines = [l for l in lines if l and not l.startswith("#")]
+    if last_stage:
+        lines = lines[max(i for i, l in enumerate(lines) if l.startswith("FROM ")):]
+    return [re.sub(r"^COPY (--from=\S+ )?\S+ ", "COPY SRC ", l) for l in lines]
+container = deploy / "container"
+full = instructions(container / "Dockerfile", True)
+pre = instructions(container / "Dockerfile.prebuilt", True)
+check(full == pre, "container: Dockerfile.prebuilt is Dockerfile's runtime stage, the COPY source aside",
+      str([l for l in full if l not in pre] + [l for l in pre if l not in full]))
+check(any(l.startswith("HEALTHCHECK ") and '"mtls-sidecar", "probe"' in l and "/ready" in l for l in full) and
+      "USER 65532:65532" in full,
+      "container: USER 65532:65532; HEALTHCHECK runs `mtls-sidecar probe` of /ready")
+
+# 7. The Prometheus config scrapes the job the rules select.
 prom = (load("prometheus/prometheus.yml") or [{}])[0] or {}
 jobs = [s.get("job_name") for s in prom.get("scrape_configs", [])]
 check("mtls-sidecar" in jobs and "alerts.yaml" in prom.get("rule_files", []),
