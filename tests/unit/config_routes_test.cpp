@@ -206,12 +206,12 @@ TEST(ConfigHttpPool, DefaultsAndValues) {
 
 TEST(ConfigHttpPool, ReportsBadValuesAndTypos) {
   EXPECT_EQ(
-      load_error(with_routes("") +
-                 "http:\n  pool: { max_idle: 4, idle_timeout: 0, max_per_destination: -1 }\n"),
-      "sidecar.yaml:13:11: http.pool.max_idle: unknown key; did you mean "
+      load_error(with_routes("") + "http:\n  pool: { max_idle_per_destinaton: 4, idle_timeout: 0, "
+                                   "max_per_destination: -1 }\n"),
+      "sidecar.yaml:14:11: http.pool.max_idle_per_destinaton: unknown key; did you mean "
       "max_idle_per_destination?\n"
-      "sidecar.yaml:13:24: http.pool.idle_timeout: must be greater than 0\n"
-      "sidecar.yaml:13:41: http.pool.max_per_destination: expected an integer from 0 to "
+      "sidecar.yaml:14:39: http.pool.idle_timeout: must be greater than 0\n"
+      "sidecar.yaml:14:56: http.pool.max_per_destination: expected an integer from 0 to "
       "4294967295, got \"-1\"");
 }
 
