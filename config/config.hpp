@@ -105,12 +105,25 @@ struct PeerPolicy {
 
 enum class Protocol { tcp, http };
 
+// One rule of an inbound `allow.routes` (protocol: http): the peers it applies to and the
+// requests it lets them send. With routes, a request passes when at least one rule matches it.
+// Validation guarantees: `peers` is valid like `allow`, paths and prefixes are canonical request
+// paths (config/http_path.hpp), and `paths` or `prefixes` is non-empty.
+struct RouteRule {
+  std::string name;                   // `name:`, else its field path "routes[2]"
+  PeerPolicy peers;                   // which peers (among those `allow` admits) it applies to
+  std::vector<std::string> paths;     // exact paths (the query is not part of a path)
+  std::vector<std::string> prefixes;  // whole segments: "/api" matches /api and /api/x, not /apix
+  std::vector<std::string> methods;   // uppercase method tokens; empty: every method
+};
+
 struct InboundListener {
   std::string name;
   HostPort listen;
   HostPort forward;
   Protocol protocol = Protocol::tcp;
   PeerPolicy allow;
+  std::vector<RouteRule> routes;  // `allow.routes`; empty: every request of an allowed peer
 };
 
 struct OutboundListener {
@@ -132,6 +145,18 @@ struct Limits {
   Duration drain_timeout = std::chrono::seconds(30);
   std::uint32_t max_connections = 10000;           // per listener
   Duration max_connection_age = Duration::zero();  // 0: off; else close connections this old
+};
+
+// `http.pool`: idle upstream mTLS connections kept per worker and destination (outbound
+// listener), so an app that opens a connection per request does not pay a handshake per request.
+struct HttpPoolConfig {
+  std::uint32_t max_idle_per_destination = 16;       // 0: no pooling (close after each exchange)
+  std::uint32_t max_per_destination = 0;             // idle + in use; 0: no limit; beyond it: 503
+  Duration idle_timeout = std::chrono::seconds(30);  // an idle connection is closed after this
+};
+
+struct HttpConfig {
+  HttpPoolConfig pool;
 };
 
 struct MetricsConfig {
@@ -160,6 +185,7 @@ struct Config {
   std::vector<InboundListener> inbound;
   std::vector<OutboundListener> outbound;
   Limits limits;
+  HttpConfig http;
   MetricsConfig metrics;
   // After start-up, switch to this user (name or numeric uid) and its groups; empty: stay.
   // Checked for syntax here; whether the user exists is checked at start-up (proxy/sandbox).

@@ -38,20 +38,23 @@ bool check_peer_spiffe_id(std::string_view id, std::string& why) {
 }
 
 // An empty or absent-but-written (null) policy is read as empty; validate.cpp explains why that
-// is refused. Only a missing key is reported here.
-void read_policy(const MapReader& listener, std::string_view key, PeerPolicy& out) {
+// is refused. Only a missing key is reported here. `routes` (inbound allow only) takes the
+// policy's `routes:` list.
+void read_policy(const MapReader& listener, std::string_view key, PeerPolicy& out,
+                 std::vector<RouteRule>* routes = nullptr) {
   if (!listener.has(key)) {
     listener.require(key);
     return;
   }
   Diagnostics& diag = listener.diag();
-  const MapReader policy(diag, listener.get(key),
-                         {"any", "spiffe_ids", "trust_domains", "dns_names", "common_names"});
-  policy.read("any", out.any);
-  read_strings(diag, policy.get("spiffe_ids"), out.spiffe_ids, check_peer_spiffe_id);
-  read_strings(diag, policy.get("trust_domains"), out.trust_domains, check_trust_domain);
-  read_strings(diag, policy.get("dns_names"), out.dns_names);  // matched as written: no syntax
-  read_strings(diag, policy.get("common_names"), out.common_names);
+  const MapReader policy =
+      routes != nullptr
+          ? MapReader(diag, listener.get(key),
+                      {"any", "spiffe_ids", "trust_domains", "dns_names", "common_names", "routes"})
+          : MapReader(diag, listener.get(key),
+                      {"any", "spiffe_ids", "trust_domains", "dns_names", "common_names"});
+  read_peer_fields(policy, out);
+  if (routes != nullptr) read_routes(policy, *routes);
 }
 
 template <typename Listener>
@@ -72,6 +75,15 @@ bool check_server_name(std::string_view name, std::string& why) {
 
 }  // namespace
 
+void read_peer_fields(const MapReader& policy, PeerPolicy& out) {
+  Diagnostics& diag = policy.diag();
+  policy.read("any", out.any);
+  read_strings(diag, policy.get("spiffe_ids"), out.spiffe_ids, check_peer_spiffe_id);
+  read_strings(diag, policy.get("trust_domains"), out.trust_domains, check_trust_domain);
+  read_strings(diag, policy.get("dns_names"), out.dns_names);  // matched as written: no syntax
+  read_strings(diag, policy.get("common_names"), out.common_names);
+}
+
 void read_listeners(const MapReader& top, Config& out) {
   Diagnostics& diag = top.diag();
   if (const std::optional<Field> list = top.get("inbound")) {
@@ -79,7 +91,7 @@ void read_listeners(const MapReader& top, Config& out) {
       const MapReader listener(diag, item, {"name", "listen", "forward", "protocol", "allow"});
       InboundListener& in = out.inbound.emplace_back();
       read_common(listener, in);
-      read_policy(listener, "allow", in.allow);
+      read_policy(listener, "allow", in.allow, &in.routes);
     }
   }
   if (const std::optional<Field> list = top.get("outbound")) {

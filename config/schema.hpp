@@ -3,6 +3,7 @@
 // Internal to config/: load.cpp runs read_config, then validate, on one Diagnostics.
 
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "config/yaml_reader.hpp"
@@ -19,10 +20,21 @@ void read_identity(const MapReader& top, IdentityConfig& out);
 // inbound: and outbound: lists, with their allow/expect policies. read_listeners.cpp
 void read_listeners(const MapReader& top, Config& out);
 
+// http: limits, timeouts, identity headers, access log. read_http.cpp
+void read_http(const MapReader& top, HttpConfig& out);
+
 // Rules spanning fields, after reading; quiet about fields that already have an issue.
 // Fills defaults that depend on other fields (outbound server_name). validate.cpp
 void validate(Config& config, Diagnostics& diag);
 
 std::string_view source_name(IdentitySource source);
+
+// The identity fields of a peer policy (any, spiffe_ids, ...), shared by allow, expect and route
+// rules. read_listeners.cpp
+void read_peer_fields(const MapReader& policy, PeerPolicy& out);
+// allow.routes: the route rules of an inbound listener. read_routes.cpp
+void read_routes(const MapReader& allow, std::vector<RouteRule>& out);
+// http.pool. read_http_pool.cpp
+void read_http_pool(const MapReader& http, HttpPoolConfig& out);
 
 }  // namespace mtls::config::detail

@@ -103,6 +103,47 @@ void check_policy(const PeerPolicy& policy, const std::string& path, std::string
   }
 }
 
+// Route rules need requests to match: only protocol: http has them. An empty list would refuse
+// every request, which is not what writing `routes: []` usually means.
+void check_routes(const InboundListener& listener, std::size_t index, Diagnostics& diag) {
+  const std::string path = item_path("inbound", index) + ".allow.routes";
+  if (!diag.keys().contains(path) || diag.has_issue(path)) return;
+  const std::string protocol_path = item_path("inbound", index) + ".protocol";
+  if (listener.protocol != Protocol::http) {
+    if (!diag.has_issue(protocol_path)) {
+      diag.add(diag.where(path), path,
+               "routes need protocol: http (a tcp listener relays bytes and sees no requests)");
+    }
+    return;
+  }
+  if (listener.routes.empty()) {
+    diag.add(diag.where(path), path,
+             "no rules would refuse every request; remove routes to allow every request of an "
+             "allowed peer");
+    return;
+  }
+  std::vector<std::string> names;
+  for (std::size_t r = 0; r < listener.routes.size(); ++r) {
+    const RouteRule& rule = listener.routes[r];
+    const std::string rule_path = item_path(path, r);
+    if (diag.has_issue(rule_path)) continue;
+    check_policy(rule.peers, rule_path,
+                 "a rule applies to no one; set any: true for every peer allow admits, or list "
+                 "spiffe_ids, trust_domains, dns_names or common_names",
+                 diag);
+    if (rule.paths.empty() && rule.prefixes.empty()) {
+      diag.add(diag.where(rule_path), rule_path,
+               "a rule needs paths or prefix; prefix: / matches every path");
+    }
+    if (std::find(names.begin(), names.end(), rule.name) != names.end()) {
+      const std::string name_path = rule_path + ".name";
+      diag.add(diag.where(name_path), name_path,
+               "duplicate rule name \"" + rule.name + "\" (the access log names the rule)");
+    }
+    names.push_back(rule.name);
+  }
+}
+
 bool is_wildcard(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
 
 // Two listeners on one port would share it silently (SO_REUSEPORT) instead of failing to bind.
@@ -138,6 +179,7 @@ void validate(Config& config, Diagnostics& diag) {
   for (std::size_t i = 0; i < config.inbound.size(); ++i) {
     check_policy(config.inbound[i].allow, item_path("inbound", i) + ".allow",
                  "empty allow-list; set any: true to accept any peer of the trust domain", diag);
+    check_routes(config.inbound[i], i, diag);
   }
   for (std::size_t i = 0; i < config.outbound.size(); ++i) {
     OutboundListener& listener = config.outbound[i];

@@ -143,6 +143,15 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
       T::Counter,
       {}};
 
+  pm::MetricFamily pool{"mtls_upstream_pool_connections",
+                        "Upstream mTLS connections of the HTTP pool, idle or in use",
+                        T::Gauge,
+                        {}};
+  pm::MetricFamily reuse{"mtls_upstream_pool_reuse_total",
+                         "Requests sent on a pooled connection instead of a new one",
+                         T::Counter,
+                         {}};
+
   for (std::size_t l = 0; l < listeners_.size(); ++l) {
     const ListenerSums listener(counters_, listeners_.size(), workers_, l, listeners_[l]);
     listener.handshakes(handshakes);
@@ -157,10 +166,26 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
     for (auto& [peer, value] : merge_peers(l)) listener.counter(peers, value, {{"peer", peer}});
     listener.active(active);
     listener.handshake_seconds(duration);
+    if (listeners_[l].direction == Direction::outbound) {
+      // The contract's labels are {listener,state} and {listener}: no direction (always outbound).
+      const auto sample = [&](pm::MetricFamily& f, Labels labels, double value, bool gauge) {
+        pm::ClientMetric m;
+        m.label = {{"listener", listeners_[l].name}};
+        for (auto& label : labels) m.label.push_back(std::move(label));
+        (gauge ? m.gauge.value : m.counter.value) = value;
+        f.metric.push_back(std::move(m));
+      };
+      sample(pool, {{"state", "idle"}},
+             listener.sum([](const ListenerCounters& c) { return c.pool_idle.value(); }), true);
+      sample(pool, {{"state", "active"}},
+             listener.sum([](const ListenerCounters& c) { return c.pool_active.value(); }), true);
+      sample(reuse, {},
+             listener.sum([](const ListenerCounters& c) { return c.pool_reuse.value(); }), false);
+    }
   }
   return {std::move(handshakes), std::move(duration), std::move(resumed), std::move(versions),
           std::move(active),     std::move(total),    std::move(bytes),   std::move(connect),
-          std::move(refused),    std::move(peers)};
+          std::move(refused),    std::move(peers),    std::move(pool),    std::move(reuse)};
 }
 
 }  // namespace mtls::metrics

@@ -106,6 +106,11 @@ struct ListenerCounters {
   LocalHistogram handshake_seconds;
   PeerCounters peers;
   RefusalRing refusals;  // written only on a refusal, not per event
+  // Outbound protocol: http, the worker's upstream pool: connections idle in it and checked out
+  // of it (gauges), and checkouts served by an idle connection instead of a new one.
+  LocalGauge pool_idle;
+  LocalGauge pool_active;
+  LocalCounter pool_reuse;
 
   void handshake(HandshakeReason r) noexcept { handshakes[index(r)].add(); }
 };

@@ -1,9 +1,9 @@
 #include "proxy/session.hpp"
 
 #include "certs/peer_recheck.hpp"
-#include "certs/resumption.hpp"
 #include "metrics/log.hpp"
 #include "proxy/listener.hpp"
+#include "proxy/upstream_tls.hpp"
 
 namespace mtls::proxy {
 using metrics::HandshakeReason;
@@ -98,33 +98,16 @@ void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
     });
   }
   if (r.status == IoStatus::ok) {
-    const certs::Verdict& verdict = check.finish(tls.ssl());  // resumed sessions are checked here
+    const certs::HandshakeFailure refused =
+        check_established(tls.ssl(), check, *contexts_, worker_.contexts());
     peer_ = check.identity().display();
-    if (!verdict.allowed) {
-      counters_.handshake(verdict.reason == "bad_certificate" ? HandshakeReason::bad_certificate
-                                                              : HandshakeReason::identity_denied);
-      return finish("refused", verdict.reason, verdict.detail);
-    }
-    if (SSL_session_reused(tls.ssl())) {
-      // No chain was verified: the leaf's validity and the CRLs' freshness are checked here.
-      const certs::ResumedCheck resumed = certs::check_resumed_peer(
-          tls.ssl(), contexts_->crls, contexts_->accept_stale_crl, std::time(nullptr));
-      if (refuse_after_handshake({resumed.reason, resumed.detail})) return;
-    }
-    // The trust changed while this handshake ran on the old snapshot: verify under the new one.
-    const auto& latest = worker_.contexts();
-    if (latest && latest->trust_digest != contexts_->trust_digest &&
-        refuse_after_handshake(certs::recheck_peer(tls.ssl(), check, *latest))) {
-      return;
-    }
+    if (refuse_after_handshake(refused)) return;
     verified_ssl_ = tls.ssl();
     verified_check_ = &check;
     const double seconds = std::chrono::duration<double>(Clock::now() - phase_started_).count();
-    counters_.handshake(HandshakeReason::ok);
-    counters_.peers.count(peer_);
-    counters_.handshake_seconds.observe(seconds);
-    if (SSL_session_reused(tls.ssl())) counters_.resumed.add();
-    record_tls(tls.ssl());
+    count_established(counters_, tls.ssl(), peer_, seconds);
+    tls_version_ = SSL_get_version(tls.ssl());
+    cipher_ = SSL_get_cipher_name(tls.ssl());
     return on_handshake_ok();
   }
   const certs::HandshakeFailure failure = certs::classify_handshake_failure(
@@ -132,16 +115,6 @@ void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
   if (check.checked()) peer_ = check.identity().display();
   counters_.handshake(failure.reason);
   finish("refused", metrics::name(failure.reason), failure.detail);
-}
-
-void Session::record_tls(SSL* ssl) {
-  tls_version_ = SSL_get_version(ssl);
-  cipher_ = SSL_get_cipher_name(ssl);
-  const int version = SSL_version(ssl);
-  if (version == TLS1_3_VERSION)
-    counters_.tls_versions[metrics::index(metrics::TlsVersion::tls1_3)].add();
-  if (version == TLS1_2_VERSION)
-    counters_.tls_versions[metrics::index(metrics::TlsVersion::tls1_2)].add();
 }
 
 void Session::fail_connect(metrics::ConnectFailure reason) {

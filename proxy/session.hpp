@@ -67,7 +67,6 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
         [this](std::string failure) { relay_ended(failure); });
   }
   void relay_ended(const std::string& failure);  // "" = both sides ended in order
-  void record_tls(SSL* ssl);
   // Refuses a peer the given check found wanting after the handshake; false when it is fine.
   bool refuse_after_handshake(const certs::HandshakeFailure& failure);
   std::string remote_address();  // "address:port" of tls_peer_socket(), "-" when not connected

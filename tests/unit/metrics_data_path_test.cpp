@@ -46,6 +46,25 @@ TEST(MetricsDataPath, SumsEveryWorkersCounters) {
   EXPECT_EQ(m.active_connections(), 1);
 }
 
+// The HTTP upstream pool's series carry the contract's labels ({listener,state}, {listener}),
+// exist for outbound listeners only, and sum the workers.
+TEST(MetricsDataPath, UpstreamPoolSeriesSumTheWorkersOfOutboundListeners) {
+  Metrics m({{Direction::inbound, "web"}, {Direction::outbound, "orders"}}, 2);
+  m.counters(0, 1).pool_idle.add(3);
+  m.counters(1, 1).pool_idle.add(1);
+  m.counters(0, 1).pool_active.add(2);
+  m.counters(0, 1).pool_reuse.add(5);
+  m.counters(1, 1).pool_reuse.add(7);
+  const std::string text = m.serialize();
+  EXPECT_TRUE(
+      has_series(text, R"(mtls_upstream_pool_connections{listener="orders",state="idle"})", 4))
+      << text;
+  EXPECT_TRUE(
+      has_series(text, R"(mtls_upstream_pool_connections{listener="orders",state="active"})", 2));
+  EXPECT_TRUE(has_series(text, R"(mtls_upstream_pool_reuse_total{listener="orders"})", 12));
+  EXPECT_THAT(text, Not(HasSubstr(R"(mtls_upstream_pool_reuse_total{listener="web"})")));
+}
+
 // Each worker caps its own distinct peers; the merge keeps the busiest `cap` over all workers and
 // folds the rest, including what workers already folded, into "other".
 TEST(MetricsDataPath, PeerLabelsAreCappedAfterMergingWorkers) {

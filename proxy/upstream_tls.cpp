@@ -1,0 +1,61 @@
+#include "proxy/upstream_tls.hpp"
+
+#include <ctime>
+
+#include "certs/peer_recheck.hpp"
+#include "certs/resumption.hpp"
+
+namespace mtls::proxy {
+using metrics::HandshakeReason;
+
+certs::SslPtr make_client_ssl(const certs::TlsContexts& contexts, const ListenerSpec& spec) {
+  certs::SslPtr ssl(SSL_new(contexts.client.get()));
+  SSL_set_connect_state(ssl.get());
+  if (!spec.server_name.empty()) SSL_set_tlsext_host_name(ssl.get(), spec.server_name.c_str());
+  if (spec.verify_server_name) {
+    // The server must be who we dialled, not merely someone `expect` admits: with any: true or
+    // trust_domains, any workload of the domain could otherwise answer for this name. DNS SANs
+    // only (no CN fallback), and a wildcard must be a whole left-most label.
+    SSL_set_hostflags(ssl.get(),
+                      X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+    SSL_set1_host(ssl.get(), spec.server_name.c_str());
+  }
+  return ssl;
+}
+
+certs::HandshakeFailure check_established(SSL* ssl, certs::PeerCheck& check,
+                                          const certs::TlsContexts& used,
+                                          const std::shared_ptr<const certs::TlsContexts>& latest) {
+  const certs::Verdict& verdict = check.finish(ssl);  // resumed sessions are checked here
+  if (!verdict.allowed) {
+    return {verdict.reason == "bad_certificate" ? HandshakeReason::bad_certificate
+                                                : HandshakeReason::identity_denied,
+            verdict.detail};
+  }
+  if (SSL_session_reused(ssl)) {
+    // No chain was verified: the leaf's validity and the CRLs' freshness are checked here.
+    const certs::ResumedCheck resumed =
+        certs::check_resumed_peer(ssl, used.crls, used.accept_stale_crl, std::time(nullptr));
+    if (resumed.reason != HandshakeReason::ok) return {resumed.reason, resumed.detail};
+  }
+  // The trust changed while this handshake ran on the old snapshot: verify under the new one.
+  if (latest && latest->trust_digest != used.trust_digest) {
+    return certs::recheck_peer(ssl, check, *latest);
+  }
+  return {HandshakeReason::ok, {}};
+}
+
+void count_established(metrics::ListenerCounters& counters, SSL* ssl, std::string_view peer,
+                       double seconds) {
+  counters.handshake(HandshakeReason::ok);
+  counters.peers.count(peer);
+  counters.handshake_seconds.observe(seconds);
+  if (SSL_session_reused(ssl)) counters.resumed.add();
+  const int version = SSL_version(ssl);
+  if (version == TLS1_3_VERSION)
+    counters.tls_versions[metrics::index(metrics::TlsVersion::tls1_3)].add();
+  if (version == TLS1_2_VERSION)
+    counters.tls_versions[metrics::index(metrics::TlsVersion::tls1_2)].add();
+}
+
+}  // namespace mtls::proxy
