@@ -74,8 +74,10 @@ std::string StatusBoard::json(const StatusFacts& facts, std::int64_t now_ms) con
   doc["ready"] = facts.ready;
   doc["not_ready_reason"] = facts.not_ready_reason;
   doc["draining"] = facts.draining;
-  json::value certs =
-      facts.certs_json.empty() ? json::value(json::object()) : json::parse(facts.certs_json);
+  // Runs inside an admin request's handler, which must not throw: a document that does not parse
+  // shows as no identity rather than ending the request.
+  boost::system::error_code unparsed;
+  const json::value certs = json::parse(facts.certs_json, unparsed);
   for (const char* key : {"identity", "trust", "last_reload"}) {
     const json::value* v = certs.is_object() ? certs.as_object().if_contains(key) : nullptr;
     doc[key] = v ? *v : json::value(nullptr);

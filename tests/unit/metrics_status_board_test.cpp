@@ -130,6 +130,15 @@ TEST_F(StatusBoardTest, CarriesIdentityCrlsAndReadinessFromTheSidecar) {
   EXPECT_EQ(doc.at("now"), "1970-01-01T00:16:55.000Z");
 }
 
+TEST_F(StatusBoardTest, AnUnreadableCertsDocumentShowsAsNoIdentityInsteadOfThrowing) {
+  StatusFacts facts;
+  facts.certs_json = "{not json";
+  const json::object doc = document(facts);
+  EXPECT_TRUE(doc.at("identity").is_null());
+  EXPECT_TRUE(doc.at("trust").is_null());
+  EXPECT_EQ(doc.at("listeners").as_array().size(), 2u);
+}
+
 TEST(StatusPage, IsSmallAndLoadsNothingFromElsewhere) {
   const std::size_t size = status_html().size() + status_js().size() + status_css().size();
   EXPECT_LT(size, 50u * 1024);
