@@ -9,18 +9,12 @@
 #include "certs/load_error.hpp"
 #include "certs/peer_check.hpp"
 #include "certs/peer_identity.hpp"
+#include "certs/tls_policy.hpp"
 #include "certs/x509_fields.hpp"
 
 namespace mtls::certs {
 namespace {
 
-// TLS 1.2 suites: forward-secret AEAD only (what testssl.sh and Mozilla "intermediate" expect).
-// TLS 1.3 suites are AEAD by definition; OpenSSL's defaults are kept.
-constexpr const char* kTls12Ciphers =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-constexpr const char* kGroups = "X25519:P-256:P-384";
 constexpr int kVerifyDepth = 4;  // up to 4 intermediates: a mesh needs no more
 // Bounds what an untrusted peer makes us parse and try to chain: leaf + 4 intermediates of
 // ~1 KiB each (RSA-4096 ones are ~1.5 KiB) fit; a message of junk certificates does not.
@@ -81,7 +75,7 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
   SslCtxPtr ctx(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()));
   if (!ctx) fail(b.origin, "SSL_CTX_new");
   SSL_CTX* c = ctx.get();
-  SSL_CTX_set_min_proto_version(c, policy.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
+  apply_tls_policy(c, policy);  // versions, ciphers, suites, groups, signature algorithms
   SSL_CTX_set_options(
       c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
   // Idle connections give their record buffers back; writes may be partial and move between
@@ -97,9 +91,6 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
   // stranded. RELEASE_BUFFERS still frees the buffer once it is empty.
   SSL_CTX_set_read_ahead(c, 1);
   SSL_CTX_set_default_read_buffer_len(c, 64 * 1024);
-  const std::string ciphers = policy.cipher_suites.empty() ? kTls12Ciphers : policy.cipher_suites;
-  if (SSL_CTX_set_cipher_list(c, ciphers.c_str()) != 1) fail(b.origin, "tls.cipher_suites");
-  if (SSL_CTX_set1_groups_list(c, kGroups) != 1) fail(b.origin, "groups");
 
   if (SSL_CTX_use_certificate(c, b.leaf.get()) != 1) fail(b.origin, "certificate");
   for (const auto& extra : b.chain) {
@@ -156,8 +147,8 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
   attribute_to("trust.crl", [&] { validate_crls(b); });
   ERR_clear_error();
   auto out = std::make_shared<TlsContexts>();
-  std::string digest_input = "min=" + policy.min_version + ";ciphers=" + policy.cipher_suites +
-                             ";stale_crl=" + (b.accept_stale_crl ? "warn;" : "refuse;");
+  std::string digest_input =
+      tls_policy_text(policy) + "stale_crl=" + (b.accept_stale_crl ? "warn;" : "refuse;");
   // Our own trust domain decides what the roots of ca_bundle vouch for: part of the digest too.
   const std::string own_domain = spiffe_trust_domain(extract_identity(b.leaf.get()).spiffe_id());
   digest_input += "own_domain=" + own_domain + ";";

@@ -37,6 +37,8 @@ struct FileIdentity {
   std::string key_passphrase_file;
   std::string key_passphrase_env;
   Duration poll_interval = std::chrono::minutes(1);
+  // A DER OCSP response for `cert`, stapled to our handshakes; read and watched with the pair.
+  std::string ocsp_response;
 };
 
 struct LocalCaIdentity {
@@ -69,6 +71,10 @@ struct IdentityConfig {
 // or warn and keep using it.
 enum class CrlStale { refuse, warn };
 
+// Peers' OCSP status: not looked at; checked when the peer staples a response (a missing one is
+// accepted); or a good stapled response is required.
+enum class OcspPolicy { off, stapled, require };
+
 // The roots of one federated SPIFFE trust domain (`trust.domains`).
 struct TrustDomainBundle {
   std::string domain;     // "partner.example"
@@ -82,11 +88,23 @@ struct TrustConfig {
   std::vector<TrustDomainBundle> domains;  // in file order; each domain at most once
   std::string crl;
   CrlStale crl_stale = CrlStale::refuse;
+  OcspPolicy ocsp = OcspPolicy::off;
 };
 
+// Mozilla's server-side TLS profiles: modern is TLS 1.3 only; intermediate adds TLS 1.2 with
+// ECDHE + AEAD ciphers.
+enum class TlsProfile { intermediate, modern };
+
+// Values are checked for syntax here; whether the OpenSSL in use supports them is checked by
+// trying them on a scratch context (certs/tls_policy.hpp) in check-config and at start-up.
 struct TlsConfig {
-  std::string min_version = "1.2";  // "1.2" | "1.3"
-  std::string cipher_suites;        // empty: OpenSSL's TLS 1.3 defaults + AEAD-only TLS 1.2 list
+  TlsProfile profile = TlsProfile::intermediate;
+  std::string min_version = "1.2";  // "1.2" | "1.3"; the profile's when not written
+  std::string max_version = "1.3";  // "1.2" | "1.3"
+  std::string cipher_suites;        // TLS 1.2 OpenSSL cipher list; empty: the profile's
+  std::string tls13_cipher_suites;  // TLS 1.3 suites, ':'-separated, by preference; empty: ours
+  std::vector<std::string> groups;  // key exchange groups by preference; empty: ours
+  std::vector<std::string> signature_algorithms;  // empty: OpenSSL's defaults
   bool session_resumption = true;
   // A session resumes only until min(peer leaf notAfter, its full handshake + this); renewing a
   // ticket does not extend it. > 0.
@@ -117,11 +135,16 @@ struct RouteRule {
   std::vector<std::string> methods;   // uppercase method tokens; empty: every method
 };
 
+// What an inbound listener sends to `forward` before the client's bytes: nothing, or a PROXY
+// protocol v2 header with the client's address and its TLS facts as TLVs.
+enum class ProxyProtocol { off, v2 };
+
 struct InboundListener {
   std::string name;
   HostPort listen;
   HostPort forward;
   Protocol protocol = Protocol::tcp;
+  ProxyProtocol proxy_protocol = ProxyProtocol::off;
   PeerPolicy allow;
   std::vector<RouteRule> routes;  // `allow.routes`; empty: every request of an allowed peer
 };

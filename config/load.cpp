@@ -30,7 +30,13 @@ void resolve_paths(Config& config, const std::string& base_dir) {
   };
   IdentityConfig& identity = config.identity;
   resolve("identity.file.cert", identity.file.cert);
-  resolve("identity.file.key", identity.file.key);
+  // A PKCS#11 URI names a key in a token, not a file.
+  if (identity.file.key.starts_with("pkcs11:")) {
+    config.origins["identity.file.key"].written = identity.file.key;
+  } else {
+    resolve("identity.file.key", identity.file.key);
+  }
+  resolve("identity.file.ocsp_response", identity.file.ocsp_response);
   resolve("identity.file.key_passphrase_file", identity.file.key_passphrase_file);
   resolve("identity.local_ca.dir", identity.local_ca.dir);
   resolve("identity.local_ca.key_passphrase_file", identity.local_ca.key_passphrase_file);

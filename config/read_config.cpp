@@ -11,20 +11,63 @@
 namespace mtls::config::detail {
 namespace {
 
-void read_tls(const MapReader& top, TlsConfig& out) {
-  const MapReader tls(top.diag(), top.get("tls"),
-                      {"min_version", "cipher_suites", "session_resumption", "session_max_age"});
-  // TLS 1.0 and 1.1 are deprecated (RFC 8996): not even offered as a choice.
+// "1.2" or "1.3" into `out`; TLS 1.0 and 1.1 are deprecated (RFC 8996): not even a choice.
+bool read_version(const MapReader& tls, std::string_view key, std::string& out) {
   std::string version;
-  if (auto f = tls.get("min_version"); f && read_string(top.diag(), *f, version)) {
-    if (version == "1.2" || version == "1.3") {
-      out.min_version = version;
+  const auto f = tls.get(key);
+  if (!f || !read_string(tls.diag(), *f, version)) return false;
+  if (version != "1.2" && version != "1.3") {
+    tls.diag().add(f->at, f->path,
+                   "unsupported version \"" + version + "\"; expected \"1.2\" or \"1.3\"");
+    return false;
+  }
+  out = version;
+  return true;
+}
+
+// Whether the OpenSSL in use knows a suite, group or algorithm is judged by certs/tls_policy
+// (check-config and start-up): config/ knows no OpenSSL. Here: syntax and the profile's rules.
+void read_tls(const MapReader& top, TlsConfig& out) {
+  const MapReader tls(
+      top.diag(), top.get("tls"),
+      {"profile", "min_version", "max_version", "cipher_suites", "tls13_cipher_suites", "groups",
+       "signature_algorithms", "session_resumption", "session_max_age"});
+  Diagnostics& diag = top.diag();
+  std::string profile;
+  if (auto f = tls.get("profile"); f && read_string(diag, *f, profile)) {
+    if (profile == "modern" || profile == "intermediate") {
+      out.profile = profile == "modern" ? TlsProfile::modern : TlsProfile::intermediate;
     } else {
-      top.diag().add(f->at, f->path,
-                     "unsupported version \"" + version + "\"; expected \"1.2\" or \"1.3\"");
+      diag.add(f->at, f->path,
+               "unknown profile \"" + profile + "\"; expected modern or intermediate");
     }
   }
-  tls.read("cipher_suites", out.cipher_suites);  // OpenSSL judges the list when building contexts
+  const bool modern = out.profile == TlsProfile::modern;
+  if (modern) out.min_version = "1.3";
+  const bool min_set = read_version(tls, "min_version", out.min_version);
+  const bool max_set = read_version(tls, "max_version", out.max_version);
+  if (modern) {
+    // Mozilla's modern profile is TLS 1.3 only: a TLS 1.2 setting contradicts it.
+    const auto refuse_1_2 = [&](std::string_view key, bool set, const std::string& version) {
+      if (!set || version != "1.2") return;
+      const auto f = tls.get(key);
+      diag.add(f->at, f->path,
+               "profile modern is TLS 1.3 only; use profile: intermediate for TLS 1.2");
+    };
+    refuse_1_2("min_version", min_set, out.min_version);
+    refuse_1_2("max_version", max_set, out.max_version);
+    if (auto f = tls.get("cipher_suites"))
+      diag.add(f->at, f->path,
+               "TLS 1.2 ciphers with profile modern (TLS 1.3 only); use tls13_cipher_suites");
+  } else if (min_set && max_set && out.min_version > out.max_version) {
+    const auto f = tls.get("max_version");
+    diag.add(f->at, f->path,
+             "max_version " + out.max_version + " is below min_version " + out.min_version);
+  }
+  tls.read("cipher_suites", out.cipher_suites);
+  tls.read("tls13_cipher_suites", out.tls13_cipher_suites);
+  read_strings(diag, tls.get("groups"), out.groups);
+  read_strings(diag, tls.get("signature_algorithms"), out.signature_algorithms);
   tls.read("session_resumption", out.session_resumption);
   tls.read("session_max_age", out.session_max_age, false);
 }
@@ -80,7 +123,8 @@ void read_trust_domains(Diagnostics& diag, const std::optional<Field>& field,
 }
 
 void read_trust(const MapReader& top, TrustConfig& out) {
-  const MapReader trust(top.diag(), top.get("trust"), {"ca_bundle", "domains", "crl", "crl_stale"});
+  const MapReader trust(top.diag(), top.get("trust"),
+                        {"ca_bundle", "domains", "crl", "crl_stale", "ocsp"});
   trust.read("ca_bundle", out.ca_bundle);  // required unless local_ca: validate.cpp
   read_trust_domains(top.diag(), trust.get("domains"), out.domains);
   trust.read("crl", out.crl);
@@ -90,6 +134,19 @@ void read_trust(const MapReader& top, TrustConfig& out) {
       out.crl_stale = stale == "warn" ? CrlStale::warn : CrlStale::refuse;
     } else {
       top.diag().add(f->at, f->path, "unknown policy \"" + stale + "\"; expected refuse or warn");
+    }
+  }
+  std::string ocsp;
+  if (auto f = trust.get("ocsp"); f && read_string(top.diag(), *f, ocsp)) {
+    if (ocsp == "off") {
+      out.ocsp = OcspPolicy::off;
+    } else if (ocsp == "stapled") {
+      out.ocsp = OcspPolicy::stapled;
+    } else if (ocsp == "require") {
+      out.ocsp = OcspPolicy::require;
+    } else {
+      top.diag().add(f->at, f->path,
+                     "unknown policy \"" + ocsp + "\"; expected off, stapled or require");
     }
   }
 }

@@ -24,6 +24,18 @@ void read_protocol(const MapReader& listener, Protocol& out) {
   }
 }
 
+void read_proxy_protocol(const MapReader& listener, ProxyProtocol& out) {
+  const std::optional<Field> f = listener.get("proxy_protocol");
+  std::string text;
+  if (!f || !read_string(listener.diag(), *f, text)) return;
+  if (text == "off" || text == "v2") {
+    out = text == "v2" ? ProxyProtocol::v2 : ProxyProtocol::off;
+  } else {
+    listener.diag().add(f->at, f->path,
+                        "unknown proxy_protocol \"" + text + "\"; expected off or v2");
+  }
+}
+
 // A peer's SPIFFE ID; a bare trust domain is most likely meant for trust_domains.
 bool check_peer_spiffe_id(std::string_view id, std::string& why) {
   if (check_spiffe_id(id, why)) return true;
@@ -88,9 +100,11 @@ void read_listeners(const MapReader& top, Config& out) {
   Diagnostics& diag = top.diag();
   if (const std::optional<Field> list = top.get("inbound")) {
     for (const Field& item : read_list(diag, *list)) {
-      const MapReader listener(diag, item, {"name", "listen", "forward", "protocol", "allow"});
+      const MapReader listener(
+          diag, item, {"name", "listen", "forward", "protocol", "proxy_protocol", "allow"});
       InboundListener& in = out.inbound.emplace_back();
       read_common(listener, in);
+      read_proxy_protocol(listener, in.proxy_protocol);
       read_policy(listener, "allow", in.allow, &in.routes);
     }
   }

@@ -3,6 +3,7 @@
 // (listener `allow`), connect to the local `forward` address in plaintext and relay.
 
 #include <optional>
+#include <string>
 
 #include "proxy/plain_stream.hpp"
 #include "proxy/relay.hpp"
@@ -26,6 +27,7 @@ class InboundSession final : public Session {
   TlsStream downstream_;
   PlainStream upstream_;
   Relay<TlsStream, PlainStream> relay_;
+  std::string proxy_header_;  // proxy_protocol: v2, alive until written
 };
 
 }  // namespace mtls::proxy

@@ -26,6 +26,8 @@ struct ListenerSpec {
       forward_name;  // resolved in the background; null: IP
   // Outbound: require server_name among the server certificate's DNS SANs.
   bool verify_server_name = false;
+  // Inbound: what is written to `forward` before the client's bytes.
+  config::ProxyProtocol proxy_protocol = config::ProxyProtocol::off;
 };
 
 }  // namespace mtls::proxy

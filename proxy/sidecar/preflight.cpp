@@ -9,6 +9,7 @@
 #include "certs/certificate_source.hpp"
 #include "certs/load_error.hpp"
 #include "certs/tls_contexts.hpp"
+#include "certs/tls_policy.hpp"
 
 namespace mtls::proxy {
 namespace {
@@ -26,12 +27,10 @@ void check_identity(const config::Config& config, Preflight& out) {
   } catch (const certs::LoadError& e) {
     out.errors.push_back(config::issue_at(config, e.field(), config::as_written(config, e.what())));
   } catch (const std::exception& e) {
-    // What is left is building the TLS contexts from a valid bundle: the cipher list, or a key
-    // type OpenSSL will not serve.
-    const std::string message = e.what();
-    const bool ciphers = message.find("tls.cipher_suites") != std::string::npos;
-    out.errors.push_back(config::issue_at(config, ciphers ? "tls.cipher_suites" : "identity",
-                                          config::as_written(config, message)));
+    // What is left is building the TLS contexts from a valid bundle: a key type OpenSSL will
+    // not serve.
+    out.errors.push_back(
+        config::issue_at(config, "identity", config::as_written(config, e.what())));
   }
 }
 
@@ -85,6 +84,24 @@ std::vector<config::Issue> not_built(const config::Config& config) {
                                       "source acm is not available in this build yet; use file "
                                       "or local_ca"));
   }
+  // OCSP and PKCS#11 keys are in the schema but not built: ignoring them would serve without
+  // the staple, accept peers without checking their status, or fail to find a "key file".
+  if (config.identity.source == config::IdentitySource::file &&
+      !config.identity.file.ocsp_response.empty()) {
+    issues.push_back(config::issue_at(config, "identity.file.ocsp_response",
+                                      "OCSP stapling is not available in this build yet"));
+  }
+  if (config.trust.ocsp != config::OcspPolicy::off) {
+    issues.push_back(config::issue_at(config, "trust.ocsp",
+                                      "checking peers' OCSP responses is not available in this "
+                                      "build yet; use off (and trust.crl for revocation)"));
+  }
+  if (config.identity.source == config::IdentitySource::file &&
+      config.identity.file.key.starts_with("pkcs11:")) {
+    issues.push_back(config::issue_at(config, "identity.file.key",
+                                      "PKCS#11 keys are not available in this build yet; use a "
+                                      "PEM key file"));
+  }
   // HTTP mode (identity header, pooled upstream connections) is not built: relaying bytes
   // without the header an app configured for it expects would fail silently.
   const auto refuse_http = [&](const std::string& path, const std::string& name,
@@ -108,7 +125,12 @@ Preflight preflight(const config::Config& config) {
   Preflight out;
   out.errors = not_built(config);
   check_secret_modes(config, out);
-  if (config.identity.source != config::IdentitySource::acm) check_identity(config, out);
+  // Each refused TLS setting at its own line; the contexts are only built with a usable policy.
+  const std::vector<certs::PolicyProblem> policy = certs::check_tls_policy(config.tls);
+  for (const certs::PolicyProblem& p : policy)
+    out.errors.push_back(config::issue_at(config, p.field, p.message));
+  if (policy.empty() && config.identity.source != config::IdentitySource::acm)
+    check_identity(config, out);
   return out;
 }
 

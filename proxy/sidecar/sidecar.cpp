@@ -119,6 +119,7 @@ void Sidecar::bind_listeners() {
     specs_.push_back({index++, metrics::Direction::inbound, l.name,
                       probe_bind(field, l.name, resolve_listen(l.listen)), l.forward, "", l.allow,
                       l.protocol, resolver_->watch(l.forward)});
+    specs_.back().proxy_protocol = l.proxy_protocol;
   }
   for (std::size_t i = 0; i < config_.outbound.size(); ++i) {
     const auto& l = config_.outbound[i];

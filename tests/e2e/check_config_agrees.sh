@@ -63,6 +63,8 @@ config unknown-key "$FILE
   colour: blue"
 sed 's/^workers: 1/workers: many/' good.yaml >wrong-type.yaml
 sed 's/^inbound:/inbound: [/' good.yaml >yaml-syntax.yaml
+# A group the OpenSSL in use lacks (hybrid ML-KEM arrived in 3.5; bookworm has 3.0).
+sed 's/^workers: 1/workers: 1\ntls: { groups: [X25519, X25519MLKEM768] }/' good.yaml >mlkem.yaml
 
 # The exact messages of the mistakes newcomers make most: at the field naming the file, as written.
 declare -A WANT=(
@@ -77,7 +79,7 @@ declare -A WANT=(
 )
 
 for name in missing-cert mismatched-key empty-bundle junk-bundle other-ca missing-passphrase \
-            missing-ca-dir http acm writable-key unknown-key wrong-type yaml-syntax; do
+            missing-ca-dir http acm writable-key unknown-key wrong-type yaml-syntax mlkem; do
   rc=0; "$BIN" check-config --config "$name.yaml" >/dev/null 2>check.err || rc=$?
   [ "$rc" = 1 ] || fail "check-config $name.yaml: exit $rc, want 1: $(cat check.err)"
   [ -s check.err ] || fail "check-config $name.yaml: exit 1 without a message"
@@ -92,6 +94,9 @@ for name in missing-cert mismatched-key empty-bundle junk-bundle other-ca missin
   grep -q "keeps serving" run.err && fail "run $name.yaml speaks of a previous identity: $(cat run.err)"
   echo "ok   $name: check-config and run both refuse it: $(head -n 1 check.err)"
 done
+
+grep -qE '^mlkem.yaml:3:25: tls.groups\[1\]: X25519MLKEM768 \(hybrid ML-KEM\) needs OpenSSL 3.5 or later; this build runs OpenSSL 3\.' check.err ||
+  fail "check-config mlkem.yaml: no FILE:LINE:COL naming the OpenSSL ML-KEM needs: $(cat check.err)"
 
 # A key others can read is a warning, from both commands; the sidecar still starts.
 WARNING='readable-key.yaml:5:35: identity.file.key: warning: readable/tls.key: readable by others (mode 0644); chmod 600 readable/tls.key'

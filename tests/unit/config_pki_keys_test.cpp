@@ -1,0 +1,57 @@
+// inbound[].proxy_protocol, trust.ocsp, identity.file.ocsp_response and PKCS#11 key URIs:
+// read, checked and (for files) resolved like their neighbours.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/config.hpp"
+#include "tests/support/config_errors.hpp"
+
+namespace {
+
+namespace config = mtls::config;
+
+using mtls::test::load_error;
+
+std::string with(const std::string& inbound_extra, const std::string& trust_extra = "",
+                 const std::string& key = "a.key") {
+  return "identity:\n  source: file\n  file: { cert: a.crt, key: \"" + key +
+         "\", ocsp_response: a.ocsp }\n"
+         "trust: { ca_bundle: ca.crt" +
+         trust_extra +
+         " }\n"
+         "inbound:\n  - { name: web, listen: 0.0.0.0:8443, forward: 127.0.0.1:8080, " +
+         inbound_extra + "allow: { any: true } }\n";
+}
+
+TEST(ConfigPkiKeys, ReadsProxyProtocol) {
+  EXPECT_EQ(config::load_string(with(""), "s.yaml", "/etc/m").inbound[0].proxy_protocol,
+            config::ProxyProtocol::off);
+  EXPECT_EQ(config::load_string(with("proxy_protocol: v2, "), "s.yaml").inbound[0].proxy_protocol,
+            config::ProxyProtocol::v2);
+  EXPECT_EQ(load_error(with("proxy_protocol: v1, ")),
+            "sidecar.yaml:6:65: inbound[0].proxy_protocol: unknown proxy_protocol \"v1\"; "
+            "expected off or v2");
+}
+
+TEST(ConfigPkiKeys, ReadsTrustOcsp) {
+  EXPECT_EQ(config::load_string(with(""), "s.yaml").trust.ocsp, config::OcspPolicy::off);
+  EXPECT_EQ(config::load_string(with("", ", ocsp: require"), "s.yaml").trust.ocsp,
+            config::OcspPolicy::require);
+  EXPECT_EQ(config::load_string(with("", ", ocsp: stapled"), "s.yaml").trust.ocsp,
+            config::OcspPolicy::stapled);
+  EXPECT_EQ(load_error(with("", ", ocsp: on")),
+            "sidecar.yaml:4:29: trust.ocsp: unknown policy \"on\"; expected off, stapled or "
+            "require");
+}
+
+TEST(ConfigPkiKeys, ResolvesTheOcspResponseButNotAPkcs11Uri) {
+  const std::string uri = "pkcs11:token=mtls;object=web;pin-source=file:pin.txt";
+  const config::Config c = config::load_string(with("", "", uri), "s.yaml", "/etc/m");
+  EXPECT_EQ(c.identity.file.ocsp_response, "/etc/m/a.ocsp");
+  EXPECT_EQ(c.identity.file.key, uri);
+  EXPECT_EQ(config::load_string(with(""), "s.yaml", "/etc/m").identity.file.key, "/etc/m/a.key");
+}
+
+}  // namespace
