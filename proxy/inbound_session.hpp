@@ -19,6 +19,7 @@ class InboundSession final : public Session {
   void on_handshake_ok() override;
   void on_connected();
   void close_streams() override;
+  void reset_streams() override;
   bool tls_truncated() const override { return downstream_.truncated(); }
 
   certs::PeerCheck check_;

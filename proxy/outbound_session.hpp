@@ -18,6 +18,7 @@ class OutboundSession final : public Session {
   void on_connected();
   void on_handshake_ok() override;
   void close_streams() override;
+  void reset_streams() override;
   bool tls_truncated() const override { return upstream_.truncated(); }
 
   certs::PeerCheck check_;
