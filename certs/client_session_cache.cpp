@@ -23,7 +23,13 @@ void ClientSessionCache::prepare(SSL* ssl, const std::shared_ptr<const TlsContex
   // Past its bound (server leaf expired, or max_age since the full handshake) a session is
   // dropped: the next handshake is full and verifies the server again.
   if (session_ && !may_resume(session_.get(), WallClock::now())) session_.reset();
-  if (session_ && SSL_SESSION_is_resumable(session_.get())) SSL_set_session(ssl, session_.get());
+  // Each handshake gets a private copy: OpenSSL's client writes into the session it offers, and
+  // the worker starts several handshakes (a burst of app connections) before the first new
+  // ticket arrives; sharing one SSL_SESSION among them let some fall back to full handshakes.
+  if (session_ && SSL_SESSION_is_resumable(session_.get())) {
+    const SslSessionPtr copy(SSL_SESSION_dup(session_.get()));
+    if (copy) SSL_set_session(ssl, copy.get());  // takes its own reference
+  }
 }
 
 int ClientSessionCache::on_new_session(SSL* ssl, SSL_SESSION* session) {

@@ -35,8 +35,8 @@ std::string rfc3339(std::time_t t) {
   return buf;
 }
 
-std::string describe_json(const TlsContexts* c, const ReloadResult& last,
-                          std::time_t last_attempt) {
+std::string describe_json(const TlsContexts* c, const ReloadResult& last, std::time_t last_attempt,
+                          std::time_t next_renewal) {
   json::object doc;
   doc["last_reload"] = {
       {"at", last_attempt ? json::value(rfc3339(last_attempt)) : json::value(nullptr)},
@@ -49,6 +49,10 @@ std::string describe_json(const TlsContexts* c, const ReloadResult& last,
   }
   json::object identity = describe(c->leaf.get());
   identity["source"] = c->source;
+  if (next_renewal != 0) {
+    identity["next_renewal"] = rfc3339(next_renewal);
+    identity["renews_in_seconds"] = std::int64_t(next_renewal) - std::int64_t(std::time(nullptr));
+  }
   doc["identity"] = std::move(identity);
   json::array trust;
   for (const auto& anchor : c->trust) trust.push_back(describe(anchor.get()));

@@ -10,9 +10,11 @@
 namespace mtls::certs {
 
 // `contexts` may be null (nothing loaded yet). Times are RFC 3339 UTC, serials hex strings; each
-// certificate also has expires_in_seconds (negative once expired).
+// certificate also has expires_in_seconds (negative once expired). `next_renewal` (0: none, the
+// source does not renew by itself) adds the identity's next_renewal and renews_in_seconds: when
+// local_ca issues the next leaf.
 std::string describe_json(const TlsContexts* contexts, const ReloadResult& last,
-                          std::time_t last_attempt);
+                          std::time_t last_attempt, std::time_t next_renewal = 0);
 
 // "2026-11-23T13:29:24Z"
 std::string rfc3339(std::time_t t);

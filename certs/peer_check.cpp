@@ -55,11 +55,15 @@ const Verdict& PeerCheck::finish(SSL* ssl) {
 }
 
 int PeerCheck::verify_callback(int preverify_ok, X509_STORE_CTX* ctx) {
-  if (!preverify_ok) return 0;  // the chain failed: OpenSSL's own error stands
-  if (X509_STORE_CTX_get_error_depth(ctx) != 0) return 1;
   auto* ssl =
       static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
   auto* self = ssl ? static_cast<PeerCheck*>(SSL_get_ex_data(ssl, peer_check_index())) : nullptr;
+  if (self && self->presented_.empty()) {
+    if (X509* leaf = X509_STORE_CTX_get0_cert(ctx))
+      self->presented_ = extract_identity(leaf).display() + " (unverified)";
+  }
+  if (!preverify_ok) return 0;  // the chain failed: OpenSSL's own error stands
+  if (X509_STORE_CTX_get_error_depth(ctx) != 0) return 1;
   if (!self) {
     // A context of ours used without a PeerCheck: fail closed rather than admit anyone.
     X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);

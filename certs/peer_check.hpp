@@ -25,6 +25,11 @@ class PeerCheck {
   bool checked() const { return checked_; }
   const Verdict& verdict() const { return verdict_; }
   const PeerIdentity& identity() const { return identity_; }
+  // What the peer's leaf claims (SPIFFE ID, DNS SANs or CN, escaped by printable()) followed by
+  // " (unverified)", recorded before its chain is verified, so the log line of a refusal says
+  // who tried instead of "-". Never a metric label: anyone can claim any name. Empty when no
+  // certificate arrived.
+  const std::string& presented() const { return presented_; }
 
   // The callback installed with SSL_CTX_set_verify.
   static int verify_callback(int preverify_ok, X509_STORE_CTX* ctx);
@@ -36,6 +41,7 @@ class PeerCheck {
   bool checked_ = false;
   Verdict verdict_;
   PeerIdentity identity_;
+  std::string presented_;
 };
 
 }  // namespace mtls::certs

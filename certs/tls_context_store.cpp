@@ -1,5 +1,7 @@
 #include "certs/tls_context_store.hpp"
 
+#include "certs/load_error.hpp"
+
 namespace mtls::certs {
 
 TlsContextStore::TlsContextStore(config::TlsConfig policy, Publish publish)
@@ -18,8 +20,10 @@ ReloadResult TlsContextStore::reload(CertificateSource& source) noexcept {
     if (current_ && current_->trust_digest != fresh->trust_digest) session_cache_->clear();
     current_ = std::move(fresh);
     last_ = {true, {}};
+  } catch (const LoadError& e) {
+    last_ = {false, e.what(), e.field()};  // nothing published: the old identity keeps serving
   } catch (const std::exception& e) {
-    last_ = {false, e.what()};  // nothing published: the old identity keeps serving
+    last_ = {false, e.what()};
   }
   return last_;
 }

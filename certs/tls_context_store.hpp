@@ -19,6 +19,7 @@ namespace mtls::certs {
 struct ReloadResult {
   bool ok = false;
   std::string reason;  // empty when ok
+  std::string field;   // the config field a load error names (certs::LoadError), if any
 };
 
 class TlsContextStore {

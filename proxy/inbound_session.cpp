@@ -73,4 +73,9 @@ void InboundSession::close_streams() {
   upstream_.close();
 }
 
+void InboundSession::reset_streams() {
+  downstream_.abort();
+  upstream_.abort();
+}
+
 }  // namespace mtls::proxy

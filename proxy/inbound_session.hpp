@@ -21,6 +21,7 @@ class InboundSession final : public Session {
   void on_connected();
   void close_streams() override;
   tcp::socket& tls_peer_socket() override { return downstream_.socket(); }
+  void reset_streams() override;
   bool tls_truncated() const override { return downstream_.truncated(); }
 
   certs::PeerCheck check_;

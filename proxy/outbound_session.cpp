@@ -11,6 +11,7 @@ OutboundSession::OutboundSession(Listener& listener, Worker& worker, tcp::socket
       upstream_(tcp::socket(worker.io()), make_client_ssl(*contexts_, listener.spec())),
       relay_(downstream_, upstream_, worker.buffers()) {
   check_.attach(upstream_.ssl());
+  upstream_.fail_on_truncation();
   listener.client_sessions().prepare(upstream_.ssl(), contexts_);
 }
 
@@ -37,6 +38,11 @@ void OutboundSession::on_handshake_ok() { start_relay(relay_); }
 void OutboundSession::close_streams() {
   downstream_.close();
   upstream_.close();
+}
+
+void OutboundSession::reset_streams() {
+  downstream_.abort();
+  upstream_.abort();
 }
 
 }  // namespace mtls::proxy

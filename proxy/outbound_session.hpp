@@ -19,6 +19,7 @@ class OutboundSession final : public Session {
   void on_handshake_ok() override;
   void close_streams() override;
   tcp::socket& tls_peer_socket() override { return upstream_.socket(); }
+  void reset_streams() override;
   bool tls_truncated() const override { return upstream_.truncated(); }
 
   certs::PeerCheck check_;

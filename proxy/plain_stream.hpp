@@ -43,6 +43,13 @@ class PlainStream {
     error_code ignored;
     socket_.close(ignored);
   }
+  // Ends the connection with a reset (SO_LINGER 0): how an app learns that what it got was cut
+  // short, where a FIN would read as a complete answer.
+  void abort() {
+    error_code ignored;
+    if (socket_.is_open()) socket_.set_option(net::socket_base::linger(true, 0), ignored);
+    socket_.close(ignored);
+  }
   const error_code& error() const { return error_; }
 
  private:

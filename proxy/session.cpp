@@ -112,7 +112,11 @@ void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
   }
   const certs::HandshakeFailure failure = certs::classify_handshake_failure(
       tls.ssl(), tls.openssl_error(), check, tls.transport_closed() || r.status == IoStatus::eof);
-  if (check.checked()) peer_ = check.identity().display();
+  if (check.checked()) {
+    peer_ = check.identity().display();
+  } else if (!check.presented().empty()) {
+    peer_ = check.presented();  // refused before its chain verified: who it claimed to be
+  }
   counters_.handshake(failure.reason);
   finish("refused", metrics::name(failure.reason), failure.detail);
 }
@@ -120,18 +124,22 @@ void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
 void Session::fail_connect(metrics::ConnectFailure reason) {
   if (timed_out_) reason = metrics::ConnectFailure::timeout;
   counters_.connect_failures[metrics::index(reason)].add();
-  finish("error", std::string("upstream_") + std::string(metrics::name(reason)),
+  reset_streams();  // the client sees a reset, as if it had dialled the dead address itself
+  finish("error", metrics::name(reason),
          "cannot connect to " + listener_.spec().forward.to_string());
 }
 
 void Session::relay_ended(const std::string& failure) {
   if (timed_out_) return finish("error", "timeout", "idle timeout");
-  if (!failure.empty()) return finish("error", "reset", failure);
+  // A failed side is passed on as a reset, so the other peer's reads fail too.
+  if (!failure.empty()) reset_streams();
   if (tls_truncated()) {
-    // Relayed as a plain FIN, but the app cannot tell a complete stream from a cut one: say so.
+    // The inbound relays it as a FIN; the outbound's TLS read failed (a reset to its app). Either
+    // way the app may have got a cut stream: say so.
     counters_.handshake(HandshakeReason::truncated);
     return finish("error", "truncated", "the TLS peer closed without close_notify");
   }
+  if (!failure.empty()) return finish("error", "reset", failure);
   finish("ok", "ok");
 }
 

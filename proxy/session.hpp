@@ -46,6 +46,9 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   void do_handshake(TlsStream& tls, certs::PeerCheck& check);
   virtual void on_handshake_ok() = 0;
   virtual void close_streams() = 0;
+  // Closes both sides with a reset and no close_notify: a failure passed on as one, so neither
+  // peer takes a cut connection for a complete answer.
+  virtual void reset_streams() = 0;
   // The TLS side ended with a FIN but no close_notify after the handshake.
   virtual bool tls_truncated() const = 0;
   // The socket of the other party of the TLS handshake (the refusal ring shows its address).

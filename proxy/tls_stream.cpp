@@ -35,7 +35,7 @@ IoResult TlsStream::result(int ret, std::size_t bytes) {
       transport_closed_ = true;
       if (e == 0) {  // FIN without close_notify
         if (established_) truncated_ = true;
-        return {IoStatus::eof, 0};
+        return truncated_end();
       }
       error_ = error_code(e, boost::system::system_category());
       return {IoStatus::error, 0};
@@ -53,13 +53,19 @@ IoResult TlsStream::result(int ret, std::size_t bytes) {
         // (SSL_is_init_finished() cannot tell: OpenSSL's fatal-error path has already reset it.)
         if (established_) {
           truncated_ = true;
-          return {IoStatus::eof, 0};
+          return truncated_end();
         }
       }
       error_ = net::error::make_error_code(net::error::connection_aborted);
       return {IoStatus::error, 0};
     }
   }
+}
+
+IoResult TlsStream::truncated_end() {
+  if (!truncated_ || !fail_on_truncation_) return {IoStatus::eof, 0};
+  error_ = net::error::make_error_code(net::error::connection_aborted);
+  return {IoStatus::error, 0};
 }
 
 IoResult TlsStream::handshake() {
@@ -102,7 +108,7 @@ IoResult TlsStream::shutdown_send() {
 }
 
 // A close we decide (idle timeout, drain, max_connection_age, a peer refused after a trust
-// change, the other side failing) says so in TLS: one non-blocking close_notify, best effort, so
+// change) says so in TLS: one non-blocking close_notify, best effort, so
 // the peer sees an orderly end rather than a truncation. Not after a failure or the transport's
 // end: there is nobody to tell, and OpenSSL refuses to shut down after a fatal error anyway.
 void TlsStream::close() {
@@ -114,6 +120,14 @@ void TlsStream::close() {
     ERR_clear_error();
   }
   error_code ignored;
+  socket_.close(ignored);
+}
+
+void TlsStream::abort() {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  if (socket_.is_open()) socket_.set_option(net::socket_base::linger(true, 0), ignored);
   socket_.close(ignored);
 }
 

@@ -40,6 +40,12 @@ class TlsStream {
   // Records (or parts) in OpenSSL's read-ahead buffer, processed or not.
   bool has_buffered_input() const { return SSL_has_pending(ssl_.get()) == 1; }
   void close();
+  // Ends the connection with a reset and no close_notify, so the peer cannot take it for a
+  // complete stream (our side failed: the app was unreachable or reset us).
+  void abort();
+  // After the handshake, a FIN without close_notify fails the read (IoStatus::error) instead of
+  // ending it: the outbound passes a cut stream on to its app as a reset, not as a clean end.
+  void fail_on_truncation() { fail_on_truncation_ = true; }
 
   // Why the last operation failed: the OpenSSL error (0 if none) and whether the transport ended.
   unsigned long openssl_error() const { return openssl_error_; }
@@ -51,6 +57,7 @@ class TlsStream {
 
  private:
   IoResult result(int ret, std::size_t bytes);
+  IoResult truncated_end();  // a FIN without close_notify: eof, or error if fail_on_truncation
 
   tcp::socket socket_;
   certs::SslPtr ssl_;
@@ -58,6 +65,7 @@ class TlsStream {
   bool established_ = false;  // the handshake completed
   bool transport_closed_ = false;
   bool truncated_ = false;
+  bool fail_on_truncation_ = false;
   unsigned long openssl_error_ = 0;
   error_code error_;
 };

@@ -54,7 +54,7 @@ Fd listen_loopback(std::uint16_t& port) {
   addr.sin_port = 0;
   socklen_t len = sizeof addr;
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(fd.get(), 64) != 0 ||
+      ::listen(fd.get(), 1024) != 0 ||
       ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     throw std::runtime_error(errno_text("listen on 127.0.0.1:0"));
   }

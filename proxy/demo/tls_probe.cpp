@@ -5,13 +5,16 @@
 #include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 
 #include "certs/openssl_ptr.hpp"
 #include "certs/peer_identity.hpp"
+#include "certs/x509_fields.hpp"
 #include "proxy/demo/demo_sockets.hpp"
 
 namespace mtls::proxy {
@@ -103,6 +106,8 @@ certs::SslCtxPtr make_context(const ProbeOptions& o, std::string& error) {
   ERR_clear_error();
   certs::SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) return error = "SSL_CTX_new: " + certs::drain_openssl_errors(), nullptr;
+  // Sessions are handed to the caller (ProbeResult::session), never kept in a cache of ours.
+  SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
   if (o.min_version) SSL_CTX_set_min_proto_version(ctx.get(), o.min_version);
   if (o.max_version) SSL_CTX_set_max_proto_version(ctx.get(), o.max_version);
   // At its default security level OpenSSL 3 will not even offer TLS 1.0/1.1; a caller asking
@@ -124,6 +129,14 @@ certs::SslCtxPtr make_context(const ProbeOptions& o, std::string& error) {
   return ctx;
 }
 
+std::string issuer_text(X509* cert) {
+  const certs::BioPtr bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), X509_get_issuer_name(cert), 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, std::size_t(n > 0 ? n : 0));
+}
+
 bool handshake(SSL* ssl, ProbeResult& r) {
   ERR_clear_error();
   const int rc = SSL_connect(ssl);
@@ -132,10 +145,14 @@ bool handshake(SSL* ssl, ProbeResult& r) {
     return false;
   }
   r.handshake_ok = true;
+  r.resumed = SSL_session_reused(ssl) == 1;
   r.tls_version = SSL_get_version(ssl);
   r.cipher = SSL_get_cipher_name(ssl);
-  if (X509* leaf = SSL_get0_peer_certificate(ssl))
+  if (X509* leaf = SSL_get0_peer_certificate(ssl)) {
     r.server_identity = certs::extract_identity(leaf).display();
+    r.server_serial = certs::serial_hex(leaf);
+    r.server_issuer = issuer_text(leaf);
+  }
   return true;
 }
 
@@ -149,11 +166,14 @@ bool ssl_send(SSL* ssl, std::string_view data, ProbeResult& r) {
   return true;
 }
 
-void ssl_read_all(SSL* ssl, ProbeResult& r) {
+// Reads until `want` more bytes arrived (0: until the end), the connection ended or failed.
+void ssl_read(SSL* ssl, std::size_t want, ProbeResult& r) {
   char buf[16384];
-  for (;;) {
+  const std::size_t goal = r.reply.size() + want;
+  while (want == 0 || r.reply.size() < goal) {
     ERR_clear_error();
-    const int n = SSL_read(ssl, buf, sizeof buf);
+    const std::size_t room = want == 0 ? sizeof buf : std::min(sizeof buf, goal - r.reply.size());
+    const int n = SSL_read(ssl, buf, int(room));
     if (n > 0) {
       r.reply.append(buf, std::size_t(n));
       continue;
@@ -176,40 +196,105 @@ std::string plaintext_alert(const std::string& reply) {
 
 }  // namespace
 
-ProbeResult tls_probe(const ProbeOptions& options, std::string_view send) {
-  ProbeResult r;
+ProbeConnection::ProbeConnection(const ProbeOptions& options) : options_(options) {
   const SigpipeGuard guard;
-  const certs::SslCtxPtr ctx = make_context(options, r.error);
-  if (!ctx) return r;
-  const demo::Fd fd =
-      demo::connect_tcp(options.host, options.port, int(options.timeout.count()), r.error);
-  if (!fd) return r;
-  r.connected = true;
+  ctx_ = make_context(options_, result_.error);
+  if (!ctx_) return;
+  demo::Fd fd =
+      demo::connect_tcp(options_.host, options_.port, int(options_.timeout.count()), result_.error);
+  if (!fd) return;
+  result_.connected = true;
+  fd_ = fd.release();
+  ssl_.reset(SSL_new(ctx_.get()));
+  SSL_set_fd(ssl_.get(), fd_);
+  SSL_set_app_data(ssl_.get(), &result_);
+  SSL_set_info_callback(ssl_.get(), on_info);
+  if (!options_.server_name.empty())
+    SSL_set_tlsext_host_name(ssl_.get(), options_.server_name.c_str());
+  if (options_.session) SSL_set_session(ssl_.get(), options_.session);
+  handshake(ssl_.get(), result_);
+  ERR_clear_error();
+}
 
-  const certs::SslPtr ssl(SSL_new(ctx.get()));
-  SSL_set_fd(ssl.get(), fd.get());
-  SSL_set_app_data(ssl.get(), &r);
-  SSL_set_info_callback(ssl.get(), on_info);
-  if (!options.server_name.empty())
-    SSL_set_tlsext_host_name(ssl.get(), options.server_name.c_str());
-  if (!handshake(ssl.get(), r)) return r;
+ProbeConnection::~ProbeConnection() {
+  leave();
+  ssl_.reset();
+  if (fd_ >= 0) ::close(fd_);
+}
 
+bool ProbeConnection::send(std::string_view data) {
+  if (!result_.handshake_ok) return false;
+  const SigpipeGuard guard;
+  return ssl_send(ssl_.get(), data, result_);
+}
+
+std::string ProbeConnection::read(std::size_t n) {
+  if (!result_.handshake_ok || n == 0) return {};
+  const std::size_t before = result_.reply.size();
+  ssl_read(ssl_.get(), n, result_);
+  return result_.reply.substr(before);
+}
+
+bool ProbeConnection::closed_by_peer(std::chrono::milliseconds timeout) {
+  if (!result_.handshake_ok) return true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char byte;
+  for (;;) {
+    // The socket's receive timeout bounds each read; an open idle connection makes it time out.
+    ERR_clear_error();
+    const int n = SSL_read(ssl_.get(), &byte, 1);
+    const int error = n > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), n);
+    const bool timed_out =
+        error == SSL_ERROR_WANT_READ ||
+        (error == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK));
+    ERR_clear_error();
+    if (n <= 0 && !timed_out) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+  }
+}
+
+void ProbeConnection::read_to_end() { ssl_read(ssl_.get(), options_.reply_size, result_); }
+
+// The session to offer next (TLS 1.3 tickets arrive with the first reads), then close_notify:
+// a bare FIN is a truncated stream to the server, which only a caller asking for it gets.
+void ProbeConnection::leave() {
+  if (left_ || !ssl_) return;
+  left_ = true;
+  const SigpipeGuard guard;
+  if (result_.handshake_ok && !result_.session) {
+    SSL_SESSION* session = SSL_get1_session(ssl_.get());
+    if (session && SSL_SESSION_is_resumable(session) == 1) {
+      result_.session.reset(session, SSL_SESSION_free);
+    } else {
+      SSL_SESSION_free(session);
+    }
+  }
+  if (result_.handshake_ok && options_.close_notify && !options_.half_close &&
+      result_.error.empty()) {
+    ERR_clear_error();
+    SSL_shutdown(ssl_.get());
+  }
+  SSL_set_app_data(ssl_.get(), nullptr);
+  ERR_clear_error();
+}
+
+ProbeResult tls_probe(const ProbeOptions& options, std::string_view send) {
+  ProbeConnection c(options);
+  if (!c.handshake_ok()) {
+    c.leave();
+    return c.result_;
+  }
+  const SigpipeGuard guard;
   // In TLS 1.3 the server judges our certificate after our handshake is done: keep going, and
   // the refusal shows up as an alert on the read.
-  if (ssl_send(ssl.get(), send, r) && options.half_close) {
+  if (ssl_send(c.ssl_.get(), send, c.result_) && options.half_close) {
     ERR_clear_error();
-    SSL_shutdown(ssl.get());  // close_notify: our half only; the reply may still come
-    ::shutdown(fd.get(), SHUT_WR);
+    if (options.close_notify) SSL_shutdown(c.ssl_.get());  // our half only; the reply may come
+    ::shutdown(c.fd_, SHUT_WR);
   }
-  ssl_read_all(ssl.get(), r);
-  // Answer the server's close_notify with ours: a bare FIN is a truncated stream to the server.
-  if (r.eof && !options.half_close) {
-    ERR_clear_error();
-    SSL_shutdown(ssl.get());
-  }
-  SSL_set_app_data(ssl.get(), nullptr);
-  ERR_clear_error();
-  return r;
+  c.read_to_end();
+  c.leave();
+  return c.result_;
 }
 
 ProbeResult plain_probe(const ProbeOptions& options, std::string_view send) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "certs/load_error.hpp"
 #include "certs/local_ca.hpp"
 #include "certs/pem.hpp"
 #include "certs/x509_fields.hpp"
@@ -41,9 +42,8 @@ void refuse_overwrite(const std::string& out) {
   }
 }
 
-// check-config and run check the same way; run logs the warnings, check-config prints them.
-void check_before_start(const config::Config& cfg, bool log_warnings) {
-  Preflight checked = preflight(cfg);
+// check-config and run report the same way; run logs the warnings, check-config prints them.
+void report(Preflight checked, bool log_warnings) {
   for (const config::Issue& warning : checked.warnings) {
     if (log_warnings)
       log::warn(warning.to_string());
@@ -67,17 +67,22 @@ int cmd_run(const std::string& config_path) {
   // runs; the pre-flight load and every reload read it from memory.
   certs::take_passphrase_env(cfg.identity.file.key_passphrase_env);
   certs::take_passphrase_env(cfg.identity.local_ca.key_passphrase_env);
-  check_before_start(cfg, true);
+  report(preflight_before_run(cfg), true);  // Sidecar::start loads the identity
   // Least privilege (proxy/sidecar/sandbox.hpp): the sandbox before any thread exists, the user
   // switch once the ports are bound.
   const sandbox::Plan plan = sandbox::make_plan(cfg);
-  const config::Config cfg_for_messages = cfg;  // `cfg` moves into the sidecar
   Sidecar sidecar(std::move(cfg), {.handle_signals = true});
-  log::info(sandbox::restrict_filesystem(plan).detail);
+  // Start-up failures at the config line they stem from, as check-config reports them. The
+  // identity loads before the sandbox, as check-config loads it: a missing file is "No such file",
+  // not Landlock's "Permission denied".
   try {
+    sidecar.load_identity();
+    log::info(sandbox::restrict_filesystem(plan).detail);
     sidecar.start();
-  } catch (const ListenError& e) {  // at the line of the address, like every config problem
-    throw config::Error({config::issue_at(cfg_for_messages, e.field(), e.what())});
+  } catch (const ListenError& e) {  // at the address
+    throw config::Error({config::issue_at(sidecar.config(), e.field(), e.what())});
+  } catch (const certs::LoadError& e) {  // at the field naming the file
+    throw config::Error({load_issue(sidecar.config(), e.field(), e.what())});
   }
   sandbox::drop_privileges(plan);
   if (!plan.user.empty()) log::info("running as user " + plan.user);
@@ -90,7 +95,7 @@ int cmd_run(const std::string& config_path) {
 
 int cmd_check_config(const std::string& config_path, bool schema_only) {
   const config::Config cfg = config::load_file(config_path);
-  if (!schema_only) check_before_start(cfg, false);
+  if (!schema_only) report(preflight(cfg), false);
   std::printf("%s: ok (%zu inbound, %zu outbound listeners%s)\n", config_path.c_str(),
               cfg.inbound.size(), cfg.outbound.size(), schema_only ? "; schema only" : "");
   return 0;

@@ -25,12 +25,9 @@ void check_identity(const config::Config& config, Preflight& out) {
           config::issue_at(config, "trust.crl", "warning: " + config::as_written(config, warning)));
     }
   } catch (const certs::LoadError& e) {
-    out.errors.push_back(config::issue_at(config, e.field(), config::as_written(config, e.what())));
+    out.errors.push_back(load_issue(config, e.field(), e.what()));
   } catch (const std::exception& e) {
-    // What is left is building the TLS contexts from a valid bundle: a key type OpenSSL will
-    // not serve.
-    out.errors.push_back(
-        config::issue_at(config, "identity", config::as_written(config, e.what())));
+    out.errors.push_back(load_issue(config, {}, e.what()));
   }
 }
 
@@ -121,15 +118,30 @@ std::vector<config::Issue> not_built(const config::Config& config) {
   return issues;
 }
 
-Preflight preflight(const config::Config& config) {
+config::Issue load_issue(const config::Config& config, const std::string& field,
+                         const std::string& message) {
+  if (!field.empty()) return config::issue_at(config, field, config::as_written(config, message));
+  // What is left is building the TLS contexts from a valid bundle: the cipher list, or a key
+  // type OpenSSL will not serve.
+  const bool ciphers = message.find("tls.cipher_suites") != std::string::npos;
+  return config::issue_at(config, ciphers ? "tls.cipher_suites" : "identity",
+                          config::as_written(config, message));
+}
+
+Preflight preflight_before_run(const config::Config& config) {
   Preflight out;
   out.errors = not_built(config);
   check_secret_modes(config, out);
   // Each refused TLS setting at its own line; the contexts are only built with a usable policy.
-  const std::vector<certs::PolicyProblem> policy = certs::check_tls_policy(config.tls);
-  for (const certs::PolicyProblem& p : policy)
+  for (const certs::PolicyProblem& p : certs::check_tls_policy(config.tls))
     out.errors.push_back(config::issue_at(config, p.field, p.message));
-  if (policy.empty() && config.identity.source != config::IdentitySource::acm)
+  return out;
+}
+
+Preflight preflight(const config::Config& config) {
+  Preflight out = preflight_before_run(config);
+  if (certs::check_tls_policy(config.tls).empty() &&
+      config.identity.source != config::IdentitySource::acm)
     check_identity(config, out);
   return out;
 }

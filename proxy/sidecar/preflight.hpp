@@ -8,6 +8,7 @@
 // config::Issue at the field that names the file, paths as written in the config. Binding the
 // ports and reaching `forward` are left to `run`.
 
+#include <string>
 #include <vector>
 
 #include "config/config.hpp"
@@ -19,7 +20,17 @@ struct Preflight {
   std::vector<config::Issue> warnings;  // run starts and logs them; message starts "warning: "
 };
 
+// Everything above: what check-config runs.
 Preflight preflight(const config::Config& config);
+// What `run` checks before the sandbox: features and key file modes only. Sidecar::start loads
+// the identity itself (once: with local_ca, a second load would decrypt ca.key again and issue
+// a leaf nobody serves); map its certs::LoadError with load_issue().
+Preflight preflight_before_run(const config::Config& config);
+
+// A failed identity load as check-config and run report it: at `field` (certs::LoadError's, or
+// empty: the cipher suites or the identity), paths as written in the config.
+config::Issue load_issue(const config::Config& config, const std::string& field,
+                         const std::string& message);
 
 // The parts of the schema this build does not provide (protocol: http, identity.source: acm,
 // OCSP, PKCS#11 keys):

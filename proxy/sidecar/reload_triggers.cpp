@@ -80,7 +80,8 @@ certs::ReloadResult ReloadTriggers::reload_now(std::string_view why) {
   } else if (watcher_.fingerprint() != before) {
     schedule_debounce();  // the files moved under the load (a second swap): look again
   }
-  schedule_renewal(result.ok);
+  // A failed first load ends start-up (nothing serves, nothing is retried), so no renewal yet.
+  if (result.ok || actions_.current()) schedule_renewal(result.ok);
   return result;
 }
 
@@ -146,6 +147,10 @@ void ReloadTriggers::schedule_renewal(bool reloaded) {
               seconds_text(delay));
   }
   renew_.expires_after(delay);
+  if (actions_.renewal_scheduled) {
+    actions_.renewal_scheduled(std::time(nullptr) +
+                               std::chrono::duration_cast<std::chrono::seconds>(delay).count());
+  }
   renew_.async_wait([this](error_code ec) {
     if (!ec && !stopped_) reload_now("local CA renewal");
   });

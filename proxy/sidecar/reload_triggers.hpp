@@ -19,6 +19,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -38,6 +39,8 @@ namespace mtls::proxy {
 struct ReloadActions {
   std::function<certs::ReloadResult()> reload;  // load, validate, publish, count; never throws
   std::function<std::shared_ptr<const certs::TlsContexts>()> current;
+  // local_ca: the wall-clock time the next renewal (or retry) is due, each time it is scheduled.
+  std::function<void(std::time_t)> renewal_scheduled;
 };
 
 class ReloadTriggers {

@@ -6,6 +6,7 @@
 #include <future>
 
 #include "certs/describe.hpp"
+#include "certs/load_error.hpp"
 #include "metrics/log.hpp"
 #include "proxy/sidecar/listen_error.hpp"
 #include "proxy/sidecar/preflight.hpp"
@@ -76,17 +77,29 @@ Sidecar::Sidecar(config::Config config, SidecarOptions options)
 
 Sidecar::~Sidecar() { stop(); }
 
-void Sidecar::start() {
-  // OpenSSL writes to the socket with write(2), not send(MSG_NOSIGNAL): a peer gone mid-write must
-  // be an error code on that connection, not SIGPIPE killing the process.
-  ::signal(SIGPIPE, SIG_IGN);
+void Sidecar::load_identity() {
+  if (identity_loaded_) return;
   metrics_->init_reloads(source_->name());
   triggers_ = std::make_unique<ReloadTriggers>(
       loader_, config_, source_->watched_files(),
       ReloadActions{.reload = [this] { return reload_on_loader(); },
-                    .current = [this] { return store_->current(); }});
+                    .current = [this] { return store_->current(); },
+                    .renewal_scheduled =
+                        [this](std::time_t at) {
+                          std::lock_guard lock(mutex_);
+                          next_renewal_ = at;
+                        }});
   const certs::ReloadResult first = triggers_->reload_now("start-up");  // logs the identity
-  if (!first.ok) throw std::runtime_error("identity: " + first.reason);
+  // The field lets `run` report it at the config line naming the file, as check-config does.
+  if (!first.ok) throw certs::LoadError(first.field, first.reason);
+  identity_loaded_ = true;
+}
+
+void Sidecar::start() {
+  // OpenSSL writes to the socket with write(2), not send(MSG_NOSIGNAL): a peer gone mid-write must
+  // be an error code on that connection, not SIGPIPE killing the process.
+  ::signal(SIGPIPE, SIG_IGN);
+  load_identity();
 
   bind_listeners();
   if (options_.admin) start_admin();
@@ -322,7 +335,7 @@ bool Sidecar::ready(std::string& why) const {
 std::string Sidecar::describe_certs() const {
   const auto c = contexts();
   std::lock_guard lock(mutex_);
-  return certs::describe_json(c.get(), last_reload_, last_reload_attempt_);
+  return certs::describe_json(c.get(), last_reload_, last_reload_attempt_, next_renewal_);
 }
 
 }  // namespace mtls::proxy

@@ -51,8 +51,13 @@ class Sidecar {
   Sidecar& operator=(const Sidecar&) = delete;
 
   // Loads the identity, binds every listener and the admin port, starts the threads.
-  // Throws std::exception with a one-line message on any failure (EADDRINUSE names the listener).
+  // Throws std::exception with a one-line message on any failure: certs::LoadError (with the
+  // config field naming the file) when the identity does not load, ListenError (with the field
+  // of the address) when a port cannot be bound.
   void start();
+  // The first identity load alone (no thread starts), for `run` to report a bad identity before
+  // it sandboxes itself; start() does it when not done. Throws certs::LoadError.
+  void load_identity();
   void wait();  // until stopped (signal or request_stop)
   // Graceful stop (SIGTERM, DESIGN.md §5): /ready turns 503 at once; listeners keep accepting for
   // drain_delay (load balancers need seconds to stop routing here), then close; live connections
@@ -67,6 +72,7 @@ class Sidecar {
   std::uint16_t port(std::string_view listener) const;  // bound port (listen port 0 = ephemeral)
   std::uint16_t admin_port() const;
   metrics::Metrics& metrics() { return *metrics_; }
+  const config::Config& config() const { return config_; }
   std::shared_ptr<const certs::TlsContexts> contexts() const;
   bool ready(std::string& why) const;
 
@@ -112,6 +118,7 @@ class Sidecar {
   std::chrono::steady_clock::time_point drain_deadline_;
   std::atomic<bool> started_{false};
   bool threads_running_ = false;  // set before the threads start; read by the loader thread
+  bool identity_loaded_ = false;  // load_identity() succeeded
 
   // Guards stopped_ for wait(); contexts_ and the last reload's outcome for readers off the
   // loader thread (/certs on the control thread).
@@ -121,6 +128,7 @@ class Sidecar {
   std::shared_ptr<const certs::TlsContexts> contexts_;
   certs::ReloadResult last_reload_;
   std::time_t last_reload_attempt_ = 0;
+  std::time_t next_renewal_ = 0;  // local_ca: when ReloadTriggers renews next; 0 otherwise
 };
 
 }  // namespace mtls::proxy

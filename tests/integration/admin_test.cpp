@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "certs/local_ca.hpp"
 #include "proxy/demo/tls_probe.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/reliability.hpp"
@@ -113,6 +114,23 @@ TEST(Admin, CertsDescribesTheServedIdentityAndFollowsARotation) {
   const auto after = boost::json::parse(http_get(pair.inbound->admin_port(), "/certs").body);
   EXPECT_NE(after.at("identity").at("serial"), id.at("serial"));
   EXPECT_EQ(after.at("identity").at("serial").as_string(), pair.inbound->contexts()->serial_hex);
+}
+
+TEST(Admin, CertsGivesTheNextRenewalOfALocalCaLeaf) {
+  TestPki scratch;  // for its temp directory
+  const std::string dir = scratch.dir() + "/ca";
+  certs::LocalCa::init(dir, "test.local");
+  config::Config c = local_ca_config(dir, closed_port(), std::chrono::hours(1), 1);
+  c.admin.listen = {"127.0.0.1", 0};
+  proxy::Sidecar sidecar(std::move(c));
+  sidecar.start();
+  const auto doc = boost::json::parse(http_get(sidecar.admin_port(), "/certs").body);
+  const auto& id = doc.at("identity");
+  // renew_at 2/3 of the 1 h ttl, ±10 %: 2160..2640 s from now.
+  const std::int64_t in = id.at("renews_in_seconds").to_number<std::int64_t>();
+  EXPECT_GE(in, 2160 - 5);
+  EXPECT_LE(in, 2640);
+  EXPECT_FALSE(id.at("next_renewal").as_string().empty());
 }
 
 TEST(Admin, ReadyIsFalseBeforeStartTrueWhenServingAnd503WhenDraining) {

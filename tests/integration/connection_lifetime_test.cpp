@@ -19,7 +19,7 @@ TEST(ConnectionLifetime, AConnectionOlderThanMaxConnectionAgeIsClosed) {
   InboundFixture f([](config::Config& c, const TestPki&) { c.limits.max_connection_age = 500ms; });
   const TestPki::Files client = f.pki.leaf("client", kFrontendId, {});
   const auto start = std::chrono::steady_clock::now();
-  TlsConnection connection(f.options(client));
+  proxy::ProbeConnection connection(f.options(client));
   ASSERT_TRUE(connection.echo("busy")) << "the connection must work first";
   EXPECT_TRUE(connection.closed_by_peer(3s)) << "still open after 3 s";
   EXPECT_GE(std::chrono::steady_clock::now() - start, 500ms);
@@ -34,8 +34,8 @@ TEST(ConnectionLifetime, ALivePeerRevokedByACrlReloadIsClosedAndAGoodOneIsNot) {
   });
   const TestPki::Files revoked = f.pki.leaf("revoked", kFrontendId, {});
   const TestPki::Files good = f.pki.leaf("good", kFrontendId, {});
-  TlsConnection to_revoke(f.options(revoked));
-  TlsConnection to_keep(f.options(good));
+  proxy::ProbeConnection to_revoke(f.options(revoked));
+  proxy::ProbeConnection to_keep(f.options(good));
   ASSERT_TRUE(to_revoke.echo("one"));
   ASSERT_TRUE(to_keep.echo("two"));
 

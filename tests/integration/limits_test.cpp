@@ -63,18 +63,10 @@ TEST(Limits, CountsARefusedUpstreamAndClosesTheClientFast) {
 
 TEST(Limits, FailsStartUpWithAddressInUseWhenAnotherProcessHoldsThePort) {
   TestPki pki;
-  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(holder, 1), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len);
-
+  const ForeignListener holder;
   config::Config c = base_config(pki, pki.leaf("backend", kBackendId, {"backend.local"}));
   c.inbound.push_back(inbound_listener(9));
-  c.inbound.back().listen.port = ntohs(addr.sin_port);
+  c.inbound.back().listen.port = holder.port();
   proxy::Sidecar sidecar(std::move(c), {.handle_signals = false, .admin = false});
   try {
     sidecar.start();
@@ -83,7 +75,6 @@ TEST(Limits, FailsStartUpWithAddressInUseWhenAnotherProcessHoldsThePort) {
     EXPECT_EQ(e.code(), std::errc::address_in_use);
     EXPECT_NE(std::string(e.what()).find("listener in"), std::string::npos) << e.what();
   }
-  ::close(holder);
 }
 
 TEST(Limits, ClosesAnIdleRelayAtTheIdleTimeout) {

@@ -70,6 +70,21 @@ TEST_F(Refusal, RefusesAClientFromAnotherCa) {
   EXPECT_TRUE(r.reply.empty());
   EXPECT_EQ(r.alert, "unknown CA");
   EXPECT_EQ(failures("unknown_ca"), 1);
+  // Who tried, marked as a claim: nothing vouches for a name from an unknown CA.
+  EXPECT_NE(logs_.wait_for({"\"reason\":\"unknown_ca\"",
+                            "\"peer\":\"" + std::string(kFrontendId) + " (unverified)\""}),
+            "");
+}
+
+TEST_F(Refusal, LogsTheUnverifiedDnsNameOfAnExpiredClientWithoutSpiffeId) {
+  const TestPki::Files files = pki_.leaf("expired-dns", "", {"legacy.example"},
+                                         std::chrono::hours(1), -std::chrono::hours(2));
+  const proxy::ProbeResult r = proxy::tls_probe(probe(&files, pki_.ca_bundle()), kRequest);
+  EXPECT_TRUE(r.reply.empty());
+  EXPECT_EQ(failures("expired"), 1);
+  // PeerIdentity::display() escapes it (PeerIdentityDisplay tests), as any name from a certificate.
+  EXPECT_NE(logs_.wait_for({"\"reason\":\"expired\"", "\"peer\":\"legacy.example (unverified)\""}),
+            "");
 }
 
 TEST_F(Refusal, RefusesAnExpiredClientCertificate) {

@@ -69,19 +69,8 @@ TEST(Restart, BindsAgainAtOnceWhileTheListenerPortHasConnectionsInTimeWait) {
 TEST(Restart, StillFailsWithAddressInUseWhenAnotherSocketListensOnThePort) {
   TestPki pki;
   const auto files = pki.leaf("backend", kBackendId, {"backend.local"});
-  // The foreign listener even sets SO_REUSEADDR: that must not let the sidecar share its port.
-  const int foreign = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(foreign, 0);
-  const int on = 1;
-  ::setsockopt(foreign, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(foreign, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::listen(foreign, 8), 0);
-  socklen_t size = sizeof address;
-  ::getsockname(foreign, reinterpret_cast<sockaddr*>(&address), &size);
-  const std::uint16_t port = ntohs(address.sin_port);
+  const ForeignListener foreign;  // with SO_REUSEADDR: still not ours to share
+  const std::uint16_t port = foreign.port();
 
   proxy::Sidecar sidecar(inbound_on(pki, files, port, closed_port()));
   try {
@@ -91,7 +80,6 @@ TEST(Restart, StillFailsWithAddressInUseWhenAnotherSocketListensOnThePort) {
     EXPECT_EQ(e.code().value(), EADDRINUSE) << e.what();
     EXPECT_NE(std::string(e.what()).find("listener in"), std::string::npos) << e.what();
   }
-  ::close(foreign);
 }
 
 }  // namespace

@@ -23,18 +23,18 @@ void expect_no_resumption_past_the_leaf(int max_version) {
   const TestPki::Files client = f.pki.leaf("client", kFrontendId, {}, 3s);
   const std::time_t not_after = not_after_of(client.cert);
 
-  const TlsClientResult full = f.connect(client, nullptr, max_version);
-  ASSERT_TRUE(full.accepted) << full.error;
+  const proxy::ProbeResult full = f.connect(client, nullptr, max_version);
+  ASSERT_TRUE(accepted(full)) << full.error;
   ASSERT_TRUE(full.session) << "no ticket";
-  const TlsClientResult resumed = f.connect(client, full.session.get(), max_version);
-  ASSERT_TRUE(resumed.resumed && resumed.accepted) << "must resume while the leaf is valid";
+  const proxy::ProbeResult resumed = f.connect(client, full.session.get(), max_version);
+  ASSERT_TRUE(resumed.resumed && accepted(resumed)) << "must resume while the leaf is valid";
   ASSERT_TRUE(resumed.session);
   ASSERT_LT(std::time(nullptr), not_after) << "too slow: the leaf expired during the set-up";
 
   wait_until_past(not_after);
-  const TlsClientResult after = f.connect(client, resumed.session.get(), max_version);
+  const proxy::ProbeResult after = f.connect(client, resumed.session.get(), max_version);
   EXPECT_FALSE(after.resumed) << "an expired client leaf resumed";
-  EXPECT_FALSE(after.accepted);
+  EXPECT_FALSE(accepted(after));
   EXPECT_TRUE(eventually([&] { return f.handshakes("expired") == 1; }))
       << f.sidecar->metrics().serialize();
 }
@@ -55,14 +55,14 @@ TEST(ResumptionBound, RenewedTicketsDoNotExtendSessionMaxAge) {
   const TestPki::Files client = f.pki.leaf("client", kFrontendId, {});
 
   const auto start = std::chrono::steady_clock::now();
-  TlsClientResult last = f.connect(client);
-  ASSERT_TRUE(last.accepted && last.session) << last.error;
+  proxy::ProbeResult last = f.connect(client);
+  ASSERT_TRUE(accepted(last) && last.session) << last.error;
   int resumptions = 0;
   std::chrono::milliseconds fell_back_after{-1};
   while (std::chrono::steady_clock::now() - start < 3 * kMaxAge) {
     std::this_thread::sleep_for(100ms);  // the client's pace, not a wait for a condition
-    TlsClientResult next = f.connect(client, last.session.get());
-    ASSERT_TRUE(next.accepted) << next.error;
+    proxy::ProbeResult next = f.connect(client, last.session.get());
+    ASSERT_TRUE(accepted(next)) << next.error;
     ASSERT_TRUE(next.session);
     if (!next.resumed) {
       fell_back_after = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -89,16 +89,16 @@ TEST(ResumptionBound, AResumedHandshakeIsRefusedWhenTheCrlGoesStale) {
   const std::time_t next_update = f.sidecar->contexts()->crls.at(0).next_update;
   const TestPki::Files client = f.pki.leaf("client", kFrontendId, {});
 
-  const TlsClientResult full = f.connect(client);
-  ASSERT_TRUE(full.accepted && full.session) << full.error;
-  const TlsClientResult resumed = f.connect(client, full.session.get());
-  ASSERT_TRUE(resumed.resumed && resumed.accepted) << "must resume while the CRL is fresh";
+  const proxy::ProbeResult full = f.connect(client);
+  ASSERT_TRUE(accepted(full) && full.session) << full.error;
+  const proxy::ProbeResult resumed = f.connect(client, full.session.get());
+  ASSERT_TRUE(resumed.resumed && accepted(resumed)) << "must resume while the CRL is fresh";
   ASSERT_LT(std::time(nullptr), next_update) << "too slow: the CRL went stale during the set-up";
 
   wait_until_past(next_update);
-  const TlsClientResult after = f.connect(client, resumed.session.get());
+  const proxy::ProbeResult after = f.connect(client, resumed.session.get());
   EXPECT_TRUE(after.resumed) << "the client must have resumed: this tests the resumed path";
-  EXPECT_FALSE(after.accepted) << "a resumed handshake skipped the stale CRL";
+  EXPECT_FALSE(accepted(after)) << "a resumed handshake skipped the stale CRL";
   EXPECT_TRUE(eventually([&] { return f.handshakes("crl_stale") == 1; }))
       << f.sidecar->metrics().serialize();
 }

@@ -43,10 +43,10 @@ TEST(RotationBadReload, EachBadWriteKeepsTheOldIdentityAndTheNextGoodWriteIsPick
   sidecar.start();
   const TestPki::Files client = pki.leaf("frontend", kFrontendId, {"frontend.local"});
   const auto served = [&] {
-    return tls_client({.port = sidecar.port("in"),
-                       .ca_file = pki.ca_bundle(),
-                       .cert_file = client.cert,
-                       .key_file = client.key});
+    return ping({.port = sidecar.port("in"),
+                 .ca_file = pki.ca_bundle(),
+                 .cert_file = client.cert,
+                 .key_file = client.key});
   };
 
   const IssuedPem stranger = issue_pem(pki.ca(), kBackendId);
@@ -82,8 +82,8 @@ TEST(RotationBadReload, EachBadWriteKeepsTheOldIdentityAndTheNextGoodWriteIsPick
     };
     ASSERT_TRUE(eventually(refused, std::chrono::seconds(3))) << "no refusal logged";
     EXPECT_EQ(sidecar.contexts()->serial_hex, serving.serial);
-    const TlsClientResult old = served();
-    EXPECT_TRUE(old.accepted) << old.error;
+    const proxy::ProbeResult old = served();
+    EXPECT_TRUE(accepted(old)) << old.error;
     EXPECT_EQ(old.server_serial, serving.serial);
 
     serving = issue_pem(pki.ca(), kBackendId, {"backend.local"});

@@ -69,10 +69,10 @@ TEST(RotationBlockedRead, ProbesAndTheOldIdentityKeepServingWhileAReloadReadBloc
   sidecar.start();
   const TestPki::Files client = pki.leaf("frontend", kFrontendId, {"frontend.local"});
   const auto served_serial = [&] {
-    return tls_client({.port = sidecar.port("in"),
-                       .ca_file = pki.ca_bundle(),
-                       .cert_file = client.cert,
-                       .key_file = client.key})
+    return ping({.port = sidecar.port("in"),
+                 .ca_file = pki.ca_bundle(),
+                 .cert_file = client.cert,
+                 .key_file = client.key})
         .server_serial;
   };
   ASSERT_EQ(served_serial(), serving.serial);

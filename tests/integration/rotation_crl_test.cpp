@@ -30,12 +30,12 @@ struct CrlFixture {
     sidecar->start();
   }
 
-  TlsClientResult connect(const TestPki::Files& client, SSL_SESSION* session = nullptr) {
-    return tls_client({.port = sidecar->port("in"),
-                       .ca_file = pki.ca_bundle(),
-                       .cert_file = client.cert,
-                       .key_file = client.key,
-                       .session = session});
+  proxy::ProbeResult connect(const TestPki::Files& client, SSL_SESSION* session = nullptr) {
+    return ping({.port = sidecar->port("in"),
+                 .ca_file = pki.ca_bundle(),
+                 .cert_file = client.cert,
+                 .key_file = client.key,
+                 .session = session});
   }
 
   std::string serial_of(const TestPki::Files& files) {
@@ -58,23 +58,23 @@ TEST(RotationCrl, ARevokedClientIsRefusedEvenWithATicketFromBeforeTheRevocation)
   const TestPki::Files revoked = f.pki.leaf("revoked", kFrontendId, {"revoked.local"});
   const TestPki::Files good = f.pki.leaf("good", kFrontendId, {"good.local"});
 
-  const TlsClientResult before = f.connect(revoked);
-  ASSERT_TRUE(before.accepted) << before.error;
+  const proxy::ProbeResult before = f.connect(revoked);
+  ASSERT_TRUE(accepted(before)) << before.error;
   ASSERT_TRUE(before.session) << "no ticket";
-  const TlsClientResult resumed = f.connect(revoked, before.session.get());
+  const proxy::ProbeResult resumed = f.connect(revoked, before.session.get());
   ASSERT_TRUE(resumed.resumed) << "tickets must work with a CRL loaded, or the test proves nothing";
 
   const std::string digest = f.sidecar->contexts()->trust_digest;
   certs::write_file(f.crl, crl_pem(f.pki.ca(), {f.serial_of(revoked)}), 0644);
   ASSERT_TRUE(eventually([&] { return f.sidecar->contexts()->trust_digest != digest; }));
 
-  const TlsClientResult with_ticket = f.connect(revoked, resumed.session.get());
-  EXPECT_FALSE(with_ticket.accepted) << "a revoked client resumed its way back in";
+  const proxy::ProbeResult with_ticket = f.connect(revoked, resumed.session.get());
+  EXPECT_FALSE(accepted(with_ticket)) << "a revoked client resumed its way back in";
   EXPECT_FALSE(with_ticket.resumed);
-  const TlsClientResult fresh = f.connect(revoked);
-  EXPECT_FALSE(fresh.accepted);
-  const TlsClientResult other = f.connect(good);
-  EXPECT_TRUE(other.accepted) << other.error;
+  const proxy::ProbeResult fresh = f.connect(revoked);
+  EXPECT_FALSE(accepted(fresh));
+  const proxy::ProbeResult other = f.connect(good);
+  EXPECT_TRUE(accepted(other)) << other.error;
   EXPECT_TRUE(eventually([&] { return f.handshakes("revoked") == 2; }))
       << f.sidecar->metrics().serialize();
 }
@@ -91,7 +91,7 @@ TEST(RotationCrl, AStaleCrlRefusesPeersByDefault) {
   CrlFixture f(-std::chrono::hours(1));
   EXPECT_NE(log.wait_for({"past its nextUpdate", "trust.crl_stale: refuse"}), "");
   const TestPki::Files client = f.pki.leaf("client", kFrontendId, {});
-  EXPECT_FALSE(f.connect(client).accepted);
+  EXPECT_FALSE(accepted(f.connect(client)));
   EXPECT_TRUE(eventually([&] { return f.handshakes("crl_stale") == 1; }))
       << f.sidecar->metrics().serialize();
   std::string why;
@@ -104,8 +104,8 @@ TEST(RotationCrl, AStaleCrlOnlyWarnsWithCrlStaleWarn) {
   CrlFixture f(-std::chrono::hours(1), config::CrlStale::warn);
   EXPECT_NE(log.wait_for({"past its nextUpdate", "still used (trust.crl_stale: warn)"}), "");
   const TestPki::Files client = f.pki.leaf("client", kFrontendId, {});
-  const TlsClientResult r = f.connect(client);
-  EXPECT_TRUE(r.accepted) << r.error;
+  const proxy::ProbeResult r = f.connect(client);
+  EXPECT_TRUE(accepted(r)) << r.error;
   std::string why;
   EXPECT_TRUE(f.sidecar->ready(why)) << why;
 }
@@ -117,7 +117,7 @@ TEST(RotationCrl, AStaleCrlStillRevokesWithCrlStaleWarn) {
   certs::write_file(f.crl, crl_pem(f.pki.ca(), {f.serial_of(revoked)}, -std::chrono::hours(1)),
                     0644);
   ASSERT_TRUE(eventually([&] { return f.sidecar->contexts()->trust_digest != digest; }));
-  EXPECT_FALSE(f.connect(revoked).accepted);
+  EXPECT_FALSE(accepted(f.connect(revoked)));
   EXPECT_TRUE(eventually([&] { return f.handshakes("revoked") == 1; }));
 }
 
@@ -156,17 +156,17 @@ TEST(RotationCrl, TwoRootsOfOneNameEachWithItsCrlBothWork) {
   proxy::Sidecar sidecar(std::move(c), proxy::SidecarOptions{.admin = false});
   ASSERT_NO_THROW(sidecar.start());
 
-  const auto accepted = [&](const TestPki::Files& client) {
-    const TlsClientResult r = tls_client({.port = sidecar.port("in"),
-                                          .ca_file = old_root.ca_bundle(),
-                                          .cert_file = client.cert,
-                                          .key_file = client.key});
-    return r.accepted;
+  const auto admits = [&](const TestPki::Files& client) {
+    const proxy::ProbeResult r = ping({.port = sidecar.port("in"),
+                                       .ca_file = old_root.ca_bundle(),
+                                       .cert_file = client.cert,
+                                       .key_file = client.key});
+    return accepted(r);
   };
-  EXPECT_TRUE(accepted(old_good));
-  EXPECT_TRUE(accepted(new_good));
-  EXPECT_FALSE(accepted(old_revoked));
-  EXPECT_FALSE(accepted(new_revoked));
+  EXPECT_TRUE(admits(old_good));
+  EXPECT_TRUE(admits(new_good));
+  EXPECT_FALSE(admits(old_revoked));
+  EXPECT_FALSE(admits(new_revoked));
   EXPECT_TRUE(eventually([&] {
     return sample(sidecar.metrics().serialize(), "mtls_handshakes_total",
                   {{"reason", "revoked"}}) == 2;

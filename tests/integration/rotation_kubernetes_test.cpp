@@ -38,10 +38,10 @@ TEST(RotationKubernetes, AFreshClientSeesTheNewSerialWithinTwoSecondsOfTheDataSw
 
   const TestPki::Files client = pki.leaf("frontend", kFrontendId, {"frontend.local"});
   const auto served = [&] {
-    return tls_client({.port = sidecar.port("in"),
-                       .ca_file = pki.ca_bundle(),
-                       .cert_file = client.cert,
-                       .key_file = client.key});
+    return ping({.port = sidecar.port("in"),
+                 .ca_file = pki.ca_bundle(),
+                 .cert_file = client.cert,
+                 .key_file = client.key});
   };
   ASSERT_EQ(served().server_serial, serving.serial);
 
@@ -51,11 +51,11 @@ TEST(RotationKubernetes, AFreshClientSeesTheNewSerialWithinTwoSecondsOfTheDataSw
     serving = issue_pem(pki.ca(), kBackendId, {"backend.local"});
     const auto swapped = Clock::now();
     volume.publish(secret(pki, serving));
-    TlsClientResult last;
+    proxy::ProbeResult last;
     const bool seen = eventually([&] { return (last = served()).server_serial == serving.serial; },
                                  std::chrono::seconds(2));
     ASSERT_TRUE(seen) << "swap " << i << ": still serving " << last.server_serial << last.error;
-    EXPECT_TRUE(last.accepted) << last.error;
+    EXPECT_TRUE(accepted(last)) << last.error;
     latencies_ms.push_back(
         std::chrono::duration<double, std::milli>(Clock::now() - swapped).count());
   }

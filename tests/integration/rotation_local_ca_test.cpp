@@ -35,11 +35,11 @@ TEST(RotationLocalCa, RenewsAShortLivedLeafSeveralTimesWithoutFailingAConnection
   std::set<std::string> serials;
   std::thread connector([&] {
     while (!stop) {
-      const TlsClientResult r = tls_client({.port = sidecar.port("in"),
-                                            .ca_file = dir + "/ca.crt",
-                                            .cert_file = scratch.dir() + "/client/tls.crt",
-                                            .key_file = scratch.dir() + "/client/tls.key"});
-      (r.accepted ? ok : failed)++;
+      const proxy::ProbeResult r = ping({.port = sidecar.port("in"),
+                                         .ca_file = dir + "/ca.crt",
+                                         .cert_file = scratch.dir() + "/client/tls.crt",
+                                         .key_file = scratch.dir() + "/client/tls.key"});
+      (accepted(r) ? ok : failed)++;
       std::lock_guard lock(mutex);
       serials.insert(r.server_serial);
     }
@@ -85,23 +85,23 @@ TEST(RotationLocalCa, PicksUpANewCaFromTheDirectoryAndKeepsTrustingBothRoots) {
   certs::write_issued(scratch.dir() + "/new-client", new_ca.issue(leaf_request(kFrontendId)),
                       new_ca.certificate());
   const auto connect = [&](const std::string& client) {
-    return tls_client({.port = sidecar.port("in"),
-                       .ca_file = both,
-                       .cert_file = scratch.dir() + "/" + client + "/tls.crt",
-                       .key_file = scratch.dir() + "/" + client + "/tls.key"});
+    return ping({.port = sidecar.port("in"),
+                 .ca_file = both,
+                 .cert_file = scratch.dir() + "/" + client + "/tls.crt",
+                 .key_file = scratch.dir() + "/" + client + "/tls.key"});
   };
   ASSERT_EQ(connect("old-client").server_issuer, "CN=test.local local CA");
 
   // As an operator would: the new key first, then its certificate (a mismatch in between).
   certs::write_file(dir + "/ca.key", certs::read_file(next_dir + "/ca.key"), 0600);
   certs::write_file(dir + "/ca.crt", certs::read_file(next_dir + "/ca.crt"), 0644);
-  TlsClientResult last;
+  proxy::ProbeResult last;
   EXPECT_TRUE(eventually([&] {
     return (last = connect("old-client")).server_issuer == "CN=test.local next CA";
   })) << last.server_issuer;
-  EXPECT_TRUE(last.accepted) << last.error;
-  const TlsClientResult fresh = connect("new-client");
-  EXPECT_TRUE(fresh.accepted) << fresh.error;
+  EXPECT_TRUE(accepted(last)) << last.error;
+  const proxy::ProbeResult fresh = connect("new-client");
+  EXPECT_TRUE(accepted(fresh)) << fresh.error;
 }
 
 }  // namespace

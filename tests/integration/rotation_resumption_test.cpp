@@ -35,12 +35,12 @@ struct ResumptionFixture : ::testing::Test {
     certs::write_file(files.key, serving.key, 0600);
   }
 
-  TlsClientResult connect(SSL_SESSION* session = nullptr) {
-    return tls_client({.port = sidecar->port("in"),
-                       .ca_file = pki.ca_bundle(),
-                       .cert_file = client.cert,
-                       .key_file = client.key,
-                       .session = session});
+  proxy::ProbeResult connect(SSL_SESSION* session = nullptr) {
+    return ping({.port = sidecar->port("in"),
+                 .ca_file = pki.ca_bundle(),
+                 .cert_file = client.cert,
+                 .key_file = client.key,
+                 .session = session});
   }
 
   TestPki pki;
@@ -52,8 +52,8 @@ struct ResumptionFixture : ::testing::Test {
 };
 
 TEST_F(ResumptionFixture, AClientResumesAfterAReloadThatChangedOnlyTheLeaf) {
-  const TlsClientResult first = connect();
-  ASSERT_TRUE(first.accepted) << first.error;
+  const proxy::ProbeResult first = connect();
+  ASSERT_TRUE(accepted(first)) << first.error;
   ASSERT_TRUE(first.session) << "no ticket";
   const std::string digest = sidecar->contexts()->trust_digest;
 
@@ -61,15 +61,15 @@ TEST_F(ResumptionFixture, AClientResumesAfterAReloadThatChangedOnlyTheLeaf) {
   ASSERT_TRUE(eventually([&] { return sidecar->contexts()->serial_hex == serving.serial; }));
   EXPECT_EQ(sidecar->contexts()->trust_digest, digest);
 
-  const TlsClientResult resumed = connect(first.session.get());
-  EXPECT_TRUE(resumed.accepted) << resumed.error;
+  const proxy::ProbeResult resumed = connect(first.session.get());
+  EXPECT_TRUE(accepted(resumed)) << resumed.error;
   EXPECT_TRUE(resumed.resumed) << "the ticket from before the swap was not accepted";
   EXPECT_TRUE(connect().server_serial == serving.serial);  // a full handshake sees the new leaf
   EXPECT_EQ(sample(sidecar->metrics().serialize(), "mtls_handshakes_resumed_total", {}), 1);
 }
 
 TEST_F(ResumptionFixture, ATrustBundleChangeInvalidatesEverySession) {
-  const TlsClientResult first = connect();
+  const proxy::ProbeResult first = connect();
   ASSERT_TRUE(first.session) << "no ticket";
   const std::string digest = sidecar->contexts()->trust_digest;
 
@@ -79,8 +79,8 @@ TEST_F(ResumptionFixture, ATrustBundleChangeInvalidatesEverySession) {
                     0644);
   ASSERT_TRUE(eventually([&] { return sidecar->contexts()->trust_digest != digest; }));
 
-  const TlsClientResult again = connect(first.session.get());
-  EXPECT_TRUE(again.accepted) << again.error;  // still trusted: a full handshake instead
+  const proxy::ProbeResult again = connect(first.session.get());
+  EXPECT_TRUE(accepted(again)) << again.error;  // still trusted: a full handshake instead
   EXPECT_FALSE(again.resumed) << "a session from before the trust change was resumed";
 }
 

@@ -14,15 +14,16 @@ TEST(Truncation, AFinWithoutCloseNotifyIsLoggedAndCountedAsTruncated) {
   InboundFixture f;
   const TestPki::Files client = f.pki.leaf("client", kFrontendId, {});
 
-  const TlsClientResult clean = f.connect(client);
-  ASSERT_TRUE(clean.accepted) << clean.error;
+  const proxy::ProbeResult clean = f.connect(client);
+  ASSERT_TRUE(accepted(clean)) << clean.error;
   EXPECT_NE(log.wait_for({"connection_end", "\"result\":\"ok\"", "\"reason\":\"ok\""}), "");
 
-  TlsClientOptions raw = f.options(client);
-  raw.send = "data, then a bare FIN";
+  proxy::ProbeOptions raw = f.options(client);
+  const std::string data = "data, then a bare FIN";
+  raw.reply_size = data.size();
   raw.close_notify = false;
-  const TlsClientResult cut = tls_client(raw);
-  ASSERT_TRUE(cut.accepted) << cut.error;
+  const proxy::ProbeResult cut = proxy::tls_probe(raw, data);
+  ASSERT_EQ(cut.reply, data) << cut.error;
   const std::string line = log.wait_for({"connection_end", "\"reason\":\"truncated\""});
   EXPECT_NE(line, "") << "a connection without close_notify was not reported";
   EXPECT_NE(line.find("\"result\":\"error\""), std::string::npos) << line;

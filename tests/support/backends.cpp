@@ -14,87 +14,22 @@
 
 namespace mtls::test {
 
-struct Backend::Threads {
-  std::mutex mutex;
-  std::vector<std::thread> all;
-  std::thread acceptor;
-};
-
-Backend::Backend(Mode mode) : mode_(mode), threads_(std::make_unique<Threads>()) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+ForeignListener::ForeignListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+  const int on = 1;
+  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listen_fd_, 1024) != 0)
-    throw std::runtime_error("backend: cannot listen");
   socklen_t len = sizeof addr;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(fd_, 8) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd_ >= 0) ::close(fd_);
+    throw std::runtime_error("foreign listener: cannot listen");
+  }
   port_ = ntohs(addr.sin_port);
-  threads_->acceptor = std::thread([this] { accept_loop(); });
 }
 
-Backend::~Backend() {
-  stop_ = true;
-  released_ = true;
-  threads_->acceptor.join();
-  ::close(listen_fd_);
-  std::lock_guard lock(threads_->mutex);
-  for (auto& t : threads_->all) t.join();
-}
-
-void Backend::release() { released_ = true; }
-
-void Backend::accept_loop() {
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;
-    const int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0) continue;
-    ++connections_;
-    std::lock_guard lock(threads_->mutex);
-    threads_->all.emplace_back([this, fd] { serve(fd); });
-  }
-}
-
-void Backend::serve(int fd) {
-  timeval tv{0, 100 * 1000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::vector<char> buf(64 * 1024);
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
-  for (;;) {
-    if (stop_) break;
-    if (mode_ == Mode::slow && !released_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      continue;
-    }
-    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-    if (n <= 0) break;
-    if (mode_ == Mode::echo) {
-      for (ssize_t off = 0; off < n;) {
-        const ssize_t w = ::send(fd, buf.data() + off, size_t(n - off), MSG_NOSIGNAL);
-        if (w <= 0) goto done;
-        off += w;
-      }
-    } else if (mode_ == Mode::hash) {
-      EVP_DigestUpdate(md, buf.data(), size_t(n));
-    }
-  }
-  if (mode_ == Mode::hash && !stop_) {
-    unsigned char out[32];
-    unsigned len = 0;
-    EVP_DigestFinal_ex(md, out, &len);
-    static const char* hex = "0123456789abcdef";
-    std::string text;
-    for (unsigned i = 0; i < len; ++i) text += {hex[out[i] >> 4], hex[out[i] & 15]};
-    ::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
-  }
-done:
-  EVP_MD_CTX_free(md);
-  ::close(fd);
-}
+ForeignListener::~ForeignListener() { ::close(fd_); }
 
 std::uint16_t closed_port() {
   Backend gone(Backend::Mode::echo);

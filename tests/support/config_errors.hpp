@@ -9,6 +9,12 @@
 
 namespace mtls::test {
 
+// A valid identity section (three lines) for tests of the sections after it.
+inline constexpr char kFileIdentityYaml[] = R"(identity:
+  source: file
+  file: { cert: a.crt, key: a.key }
+)";
+
 inline std::string load_error(std::string_view yaml) {
   try {
     config::load_string(yaml, "sidecar.yaml");

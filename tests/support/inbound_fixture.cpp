@@ -19,19 +19,21 @@ InboundFixture::InboundFixture(const std::function<void(config::Config&, const T
   sidecar->start();
 }
 
-TlsClientOptions InboundFixture::options(const TestPki::Files& client, SSL_SESSION* session) const {
+proxy::ProbeOptions InboundFixture::options(const TestPki::Files& client,
+                                            SSL_SESSION* session) const {
   return {.port = sidecar->port("in"),
           .ca_file = pki.ca_bundle(),
           .cert_file = client.cert,
           .key_file = client.key,
-          .session = session};
+          .session = session,
+          .reply_size = kPing.size()};
 }
 
-TlsClientResult InboundFixture::connect(const TestPki::Files& client, SSL_SESSION* session,
-                                        int max_version) {
-  TlsClientOptions o = options(client, session);
+proxy::ProbeResult InboundFixture::connect(const TestPki::Files& client, SSL_SESSION* session,
+                                           int max_version) {
+  proxy::ProbeOptions o = options(client, session);
   o.max_version = max_version;
-  return tls_client(o);
+  return ping(o);
 }
 
 double InboundFixture::handshakes(const std::string& reason) const {

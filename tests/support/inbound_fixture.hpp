@@ -19,9 +19,10 @@ struct InboundFixture {
   explicit InboundFixture(const std::function<void(config::Config&, const TestPki&)>& tweak = {},
                           unsigned workers = 1);
 
-  TlsClientOptions options(const TestPki::Files& client, SSL_SESSION* session = nullptr) const;
-  TlsClientResult connect(const TestPki::Files& client, SSL_SESSION* session = nullptr,
-                          int max_version = 0);
+  // For one ping() exchange with the sidecar as `client`, offering `session` when set.
+  proxy::ProbeOptions options(const TestPki::Files& client, SSL_SESSION* session = nullptr) const;
+  proxy::ProbeResult connect(const TestPki::Files& client, SSL_SESSION* session = nullptr,
+                             int max_version = 0);
   double handshakes(const std::string& reason) const;  // mtls_handshakes_total{reason}
   double refused(const std::string& reason) const;     // mtls_connections_refused_total{reason}
 

@@ -1,14 +1,9 @@
 #include "tests/support/rotation_support.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <openssl/bn.h>
-#include <openssl/err.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -29,54 +24,6 @@ using BignumPtr = std::unique_ptr<BIGNUM, certs::OpenSslDeleter<BN_free>>;
 
 void check(bool ok, const char* what) {
   if (!ok) throw std::runtime_error(std::string(what) + ": " + certs::drain_openssl_errors());
-}
-
-int connect_loopback(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-certs::SslCtxPtr client_context(const TlsClientOptions& o) {
-  certs::SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
-  check(ctx != nullptr, "SSL_CTX_new");
-  check(SSL_CTX_load_verify_locations(ctx.get(), o.ca_file.c_str(), nullptr) == 1, "ca_file");
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-  check(SSL_CTX_use_certificate_chain_file(ctx.get(), o.cert_file.c_str()) == 1, "cert_file");
-  check(SSL_CTX_use_PrivateKey_file(ctx.get(), o.key_file.c_str(), SSL_FILETYPE_PEM) == 1, "key");
-  SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
-  if (o.max_version != 0) SSL_CTX_set_max_proto_version(ctx.get(), o.max_version);
-  return ctx;
-}
-
-std::string issuer_text(X509* cert) {
-  certs::BioPtr bio(BIO_new(BIO_s_mem()));
-  X509_NAME_print_ex(bio.get(), X509_get_issuer_name(cert), 0, XN_FLAG_RFC2253);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, std::size_t(n > 0 ? n : 0));
-}
-
-// Reads until `want` bytes arrived or the connection fails; TLS 1.3 tickets are processed here.
-std::string read_reply(SSL* ssl, std::size_t want) {
-  std::string reply;
-  char buffer[4096];
-  while (reply.size() < want) {
-    const int n = SSL_read(ssl, buffer, int(sizeof buffer));
-    if (n <= 0) break;
-    reply.append(buffer, std::size_t(n));
-  }
-  return reply;
 }
 
 }  // namespace
@@ -153,81 +100,9 @@ std::string crl_pem(const certs::LocalCa& ca, const std::vector<std::string>& se
   return std::string(data, std::size_t(n));
 }
 
-TlsClientResult tls_client(const TlsClientOptions& o) {
-  TlsClientResult result;
-  ERR_clear_error();
-  const certs::SslCtxPtr ctx = client_context(o);
-  const int fd = connect_loopback(o.port);
-  if (fd < 0) {
-    result.error = "connect failed";
-    return result;
-  }
-  certs::SslPtr ssl(SSL_new(ctx.get()));
-  SSL_set_fd(ssl.get(), fd);
-  if (o.session) SSL_set_session(ssl.get(), o.session);
-  if (SSL_connect(ssl.get()) == 1) {
-    result.handshake_ok = true;
-    result.resumed = SSL_session_reused(ssl.get()) == 1;
-    if (X509* server = SSL_get0_peer_certificate(ssl.get())) {
-      result.server_serial = certs::serial_hex(server);
-      result.server_issuer = issuer_text(server);
-    }
-    if (SSL_write(ssl.get(), o.send.data(), int(o.send.size())) == int(o.send.size())) {
-      result.accepted = read_reply(ssl.get(), o.send.size()) == o.send;
-    }
-    SSL_SESSION* session = SSL_get1_session(ssl.get());
-    if (session && SSL_SESSION_is_resumable(session)) {
-      result.session.reset(session);
-    } else {
-      SSL_SESSION_free(session);
-    }
-    if (result.accepted && o.close_notify) SSL_shutdown(ssl.get());
-  }
-  if (!result.accepted) result.error = certs::drain_openssl_errors();
-  ERR_clear_error();
-  ::close(fd);
-  return result;
-}
-
-TlsConnection::TlsConnection(const TlsClientOptions& o)
-    : ctx_(client_context(o)), fd_(connect_loopback(o.port)) {
-  ERR_clear_error();
-  if (fd_ < 0) return;
-  ssl_.reset(SSL_new(ctx_.get()));
-  SSL_set_fd(ssl_.get(), fd_);
-  handshake_ok_ = SSL_connect(ssl_.get()) == 1;
-  ERR_clear_error();
-}
-
-TlsConnection::~TlsConnection() {
-  ssl_.reset();
-  if (fd_ >= 0) ::close(fd_);
-}
-
-bool TlsConnection::echo(const std::string& data) {
-  if (!handshake_ok_ || SSL_write(ssl_.get(), data.data(), int(data.size())) != int(data.size())) {
-    ERR_clear_error();
-    return false;
-  }
-  const bool ok = read_reply(ssl_.get(), data.size()) == data;
-  ERR_clear_error();
-  return ok;
-}
-
-bool TlsConnection::closed_by_peer(std::chrono::milliseconds timeout) {
-  if (!handshake_ok_) return true;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char byte;
-  for (;;) {
-    // SO_RCVTIMEO (5 s) bounds each read; an open idle connection makes it time out.
-    const int n = SSL_read(ssl_.get(), &byte, 1);
-    const int error = n > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), n);
-    ERR_clear_error();
-    if (n <= 0 && !(error == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)) &&
-        error != SSL_ERROR_WANT_READ)
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-  }
+proxy::ProbeResult ping(proxy::ProbeOptions options) {
+  options.reply_size = kPing.size();
+  return proxy::tls_probe(options, kPing);
 }
 
 }  // namespace mtls::test

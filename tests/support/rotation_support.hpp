@@ -1,16 +1,18 @@
 #pragma once
 // Helpers of the rotation_* integration tests: a directory laid out as a Kubernetes Secret
-// volume, PEM material and CRLs made at test time, and a blocking TLS client that can offer a
-// session ticket and reports the serial the server presented.
+// volume, PEM material and CRLs made at test time, and one echo exchange through tls_probe (the
+// one blocking TLS client), which can offer a session and reports the server's serial.
 
 #include <chrono>
 #include <map>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "certs/local_ca.hpp"
 #include "certs/openssl_ptr.hpp"
+#include "proxy/demo/tls_probe.hpp"
 
 namespace mtls::test {
 
@@ -44,46 +46,13 @@ IssuedPem issue_pem(const certs::LocalCa& ca, const std::string& spiffe_id,
 std::string crl_pem(const certs::LocalCa& ca, const std::vector<std::string>& serials,
                     std::chrono::seconds next_update = std::chrono::hours(1));
 
-struct TlsClientOptions {
-  std::uint16_t port = 0;
-  std::string ca_file, cert_file, key_file;
-  SSL_SESSION* session = nullptr;  // offered for resumption when set
-  std::string send = "ping";       // the backend echoes it
-  int max_version = 0;             // TLS1_2_VERSION to force TLS 1.2; 0: the highest
-  bool close_notify = true;        // false: close the socket without close_notify (truncation)
-};
-
-struct TlsClientResult {
-  bool handshake_ok = false;
-  bool accepted = false;  // the echo came back: TLS 1.3 refusals arrive on the first read
-  bool resumed = false;
-  std::string server_serial;     // of the certificate the server presented (or resumed with)
-  std::string server_issuer;     // its issuer, RFC 2253
-  certs::SslSessionPtr session;  // resumable session (ticket) after the exchange, if any
-  std::string error;
-};
-TlsClientResult tls_client(const TlsClientOptions& options);
-
-// A TLS connection held open (options.send is not used): for tests of what happens to live
-// connections. Blocking, 5 s socket timeouts.
-class TlsConnection {
- public:
-  explicit TlsConnection(const TlsClientOptions& options);
-  ~TlsConnection();
-  TlsConnection(const TlsConnection&) = delete;
-  TlsConnection& operator=(const TlsConnection&) = delete;
-
-  bool handshake_ok() const { return handshake_ok_; }
-  bool echo(const std::string& data);  // sends, true when the backend's echo came back whole
-  // Waits up to `timeout` for the sidecar to end the connection (EOF, alert or reset).
-  bool closed_by_peer(std::chrono::milliseconds timeout);
-
- private:
-  certs::SslCtxPtr ctx_;
-  certs::SslPtr ssl_;
-  int fd_ = -1;
-  bool handshake_ok_ = false;
-};
+// What the rotation tests send through tls_probe; the echo backend answers it byte for byte.
+inline constexpr std::string_view kPing = "ping";
+// One exchange: sends kPing and reads its echo (not until EOF); reply_size is set here.
+proxy::ProbeResult ping(proxy::ProbeOptions options);
+// The echo came back whole: the server admitted the client. (TLS 1.3 refuses a client after its
+// handshake completed: the refusal arrives on the first read.)
+inline bool accepted(const proxy::ProbeResult& r) { return r.reply == kPing; }
 
 // Polls `done` every 5 ms until it is true or `timeout` passes; returns its last value.
 template <typename Predicate>

@@ -37,6 +37,25 @@ TEST(DescribeJson, GivesTheSecondsLeftOfTheIdentityAndOfEachAnchor) {
   EXPECT_GE(identity_left, contexts->not_after - after);
   EXPECT_GT(identity_left, 2 * 3600 - 60);  // two hours from issuance
   EXPECT_GT(left(doc.at("trust").at(0)), identity_left);
+  EXPECT_FALSE(doc.at("identity").as_object().contains("next_renewal"));  // not renewed by us
+}
+
+TEST(DescribeJson, GivesTheNextRenewalOfAnIdentityThatRenewsItself) {
+  const LocalCa ca = LocalCa::generate("describe test CA");
+  IssuedCertificate leaf = ca.issue(test::leaf_request("spiffe://t/sa/web"));
+  CertificateBundle b;
+  b.leaf = std::move(leaf.cert);
+  b.key = std::move(leaf.key);
+  b.trust.push_back(share(ca.certificate()));
+  b.source = "local_ca";
+  const auto contexts = make_tls_contexts(b, config::TlsConfig{});
+  const std::time_t now = std::time(nullptr);
+  const boost::json::value doc =
+      boost::json::parse(describe_json(contexts.get(), {true, {}}, now, now + 600));
+  EXPECT_EQ(doc.at("identity").at("next_renewal").as_string(), rfc3339(now + 600));
+  const std::int64_t in = doc.at("identity").at("renews_in_seconds").to_number<std::int64_t>();
+  EXPECT_LE(in, 600);
+  EXPECT_GE(in, 590);
 }
 
 }  // namespace

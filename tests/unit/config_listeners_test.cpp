@@ -15,11 +15,8 @@ namespace config = mtls::config;
 using mtls::test::load_error;
 
 // identity and trust, valid; listeners follow from line 5.
-const std::string kHead = R"(identity:
-  source: file
-  file: { cert: a.crt, key: a.key }
-trust: { ca_bundle: ca.crt }
-)";
+const std::string kHead =
+    std::string(mtls::test::kFileIdentityYaml) + "trust: { ca_bundle: ca.crt }\n";
 
 // One inbound listener whose `line` (the 4th key, line 9) is the one under test.
 std::string inbound_with(std::string_view line) {

@@ -13,10 +13,7 @@ namespace config = mtls::config;
 
 using mtls::test::load_error;
 
-const std::string kHead = R"(identity:
-  source: file
-  file: { cert: a.crt, key: a.key }
-)";
+const std::string kHead = mtls::test::kFileIdentityYaml;
 const std::string kListener = R"(inbound:
   - { name: web, listen: 0.0.0.0:8443, forward: 127.0.0.1:8080, allow: { any: true } }
 )";

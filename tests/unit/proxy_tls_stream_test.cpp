@@ -120,6 +120,23 @@ TEST_F(TlsPair, AFinWithoutCloseNotifyIsAnEndMarkedTruncated) {
   EXPECT_TRUE(client->truncated());
 }
 
+TEST_F(TlsPair, AFinWithoutCloseNotifyFailsTheReadWhenAskedTo) {
+  client->fail_on_truncation();  // the outbound: its app gets a reset, not a clean end
+  ASSERT_TRUE(handshake());
+  server->socket().shutdown(tcp::socket::shutdown_send);  // FIN, no close_notify
+  const auto r = read_until_settled(*client);
+  EXPECT_EQ(r.status, IoStatus::error);
+  EXPECT_TRUE(client->truncated());
+}
+
+TEST_F(TlsPair, AbortResetsThePeerWithoutCloseNotify) {
+  ASSERT_TRUE(handshake());
+  server->abort();
+  const auto r = read_until_settled(*client);
+  EXPECT_EQ(r.status, IoStatus::error) << "a clean end (close_notify) or a FIN instead of a reset";
+  EXPECT_EQ(client->error(), net::error::connection_reset) << client->error().message();
+}
+
 TEST_F(TlsPair, AResetIsAnErrorWithTheErrno) {
   ASSERT_TRUE(handshake());
   const linger abort_on_close{1, 0};
