@@ -128,7 +128,7 @@ std::string_view source_name(IdentitySource source) {
 void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
   const MapReader top(diag, Field{root, "", {1, 1}},
                       {"admin", "workers", "identity", "trust", "tls", "inbound", "outbound",
-                       "limits", "metrics", "run_as_user"});
+                       "limits", "http", "metrics", "run_as_user"});
   read_admin(top, out.admin);
   top.read_integer("workers", out.workers, 0, 256);
   read_identity(top, out.identity);
@@ -136,6 +136,7 @@ void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
   read_tls(top, out.tls);
   read_listeners(top, out);
   read_limits(top, out.limits);
+  read_http(top, out.http);
   const MapReader metrics(diag, top.get("metrics"), {"max_peer_labels"});
   metrics.read_integer("max_peer_labels", out.metrics.max_peer_labels, 0, 100000);
   top.read("run_as_user", out.run_as_user, Need::optional, check_user_name);

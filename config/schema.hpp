@@ -19,6 +19,9 @@ void read_identity(const MapReader& top, IdentityConfig& out);
 // inbound: and outbound: lists, with their allow/expect policies. read_listeners.cpp
 void read_listeners(const MapReader& top, Config& out);
 
+// http: limits, timeouts, identity headers, access log. read_http.cpp
+void read_http(const MapReader& top, HttpConfig& out);
+
 // Rules spanning fields, after reading; quiet about fields that already have an issue.
 // Fills defaults that depend on other fields (outbound server_name). validate.cpp
 void validate(Config& config, Diagnostics& diag);

@@ -26,6 +26,7 @@ struct ListenerSpec {
       forward_name;  // resolved in the background; null: IP
   // Outbound: require server_name among the server certificate's DNS SANs.
   bool verify_server_name = false;
+  config::HttpConfig http;  // protocol: http only
 };
 
 }  // namespace mtls::proxy
