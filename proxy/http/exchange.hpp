@@ -91,6 +91,9 @@ class Exchange {
 
   // false: waiting or ended.
   bool req_head() {
+    // RFC 9112 §2.2: empty lines before a request line are ignored (old clients send a CRLF
+    // after a POST body).
+    while (rin_.view().starts_with("\r\n")) rin_.consume(2);
     const std::string_view view = rin_.view();
     const std::size_t limit = config_.max_header_bytes;
     const std::size_t head_end = find_head_end(view.substr(0, std::min(view.size(), limit + 2)));
@@ -130,7 +133,8 @@ class Exchange {
     if (refusal.status != 0) {
       host_.on_http_error(refusal.reason, "request refused");
       // Without a body the connection stays usable; with one, it would have to be read first.
-      return respond(refusal.status, head.framing != Framing::none || !head.keep_alive);
+      const bool body = head.framing == Framing::chunked || head.length > 0;
+      return respond(refusal.status, body || !head.keep_alive);
     }
     keep_alive_ = head.keep_alive;
     upgrade_ = head.upgrade;
@@ -142,7 +146,9 @@ class Exchange {
     // The upstream connection outlives the downstream's wishes: no Connection: close upstream.
     head.keep_alive = true;
     rout_.append(serialize_request(head));
-    req_ = head.framing == Framing::none ? Req::sent : Req::body;
+    const bool bodiless =
+        head.framing == Framing::none || (head.framing == Framing::length && head.length == 0);
+    req_ = bodiless ? Req::sent : Req::body;
     resp_ = Resp::head;
     resp_run();  // a no-op while it waits: its pending read wakes it
     return !stopped_;

@@ -5,6 +5,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/rfc7230.hpp>
+#include <limits>
 
 namespace mtls::proxy::http {
 namespace beast = boost::beast;
@@ -91,6 +92,9 @@ std::string_view Head::get(std::string_view name) const {
 std::optional<HttpError> parse_request(std::string_view text, std::size_t header_limit, Head& out) {
   bhttp::request_parser<bhttp::empty_body> p;
   p.header_limit(std::uint32_t(header_limit));
+  // Beast refuses a Content-Length over its body limit (1 MiB) at the head; ours is
+  // http.max_body_bytes, applied by the engine (413).
+  p.body_limit(std::numeric_limits<std::uint64_t>::max());
   p.eager(false);
   beast::error_code ec;
   p.put(boost::asio::buffer(text.data(), text.size()), ec);
@@ -107,7 +111,7 @@ std::optional<HttpError> parse_request(std::string_view text, std::size_t header
   copy_fields(m.base(), out, false);
   if (p.chunked()) {
     out.framing = Framing::chunked;
-  } else if (p.content_length() && *p.content_length() > 0) {
+  } else if (p.content_length()) {  // kept even when 0: some apps want it on every POST
     out.framing = Framing::length;
     out.length = *p.content_length();
   } else {
@@ -120,6 +124,7 @@ std::optional<HttpError> parse_response(std::string_view text, std::size_t heade
                                         bool head_request, bool connect_request, Head& out) {
   bhttp::response_parser<bhttp::empty_body> p;
   p.header_limit(std::uint32_t(header_limit));
+  p.body_limit(std::numeric_limits<std::uint64_t>::max());  // responses are streamed, unbounded
   p.eager(false);
   if (head_request) p.skip(true);
   beast::error_code ec;

@@ -67,12 +67,9 @@ TEST(HttpIdentity, OutboundToInboundCarriesTheCallersIdentity) {
   const HttpReply reply = app.read_reply();
   ASSERT_EQ(reply.status, 200) << reply.head;
   EXPECT_EQ(field_of(reply.body, "x-client-spiffe-id"), kFrontendId);
-  EXPECT_EQ(
-      pair.inbound_metric("mtls_http_requests_total", {{"method", "GET"}, {"code_class", "2xx"}}),
-      1);
-  EXPECT_EQ(
-      pair.outbound_metric("mtls_http_requests_total", {{"method", "GET"}, {"code_class", "2xx"}}),
-      1);
+  const std::map<std::string, std::string> get_2xx = {{"method", "GET"}, {"code_class", "2xx"}};
+  EXPECT_EQ(pair.wait_inbound_metric("mtls_http_requests_total", get_2xx, 1), 1);
+  EXPECT_EQ(pair.wait_outbound_metric("mtls_http_requests_total", get_2xx, 1), 1);
 }
 
 }  // namespace

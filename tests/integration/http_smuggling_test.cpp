@@ -79,8 +79,8 @@ TEST_P(HttpSmuggling, RefusedWith400AndNeverReachesTheApp) {
   EXPECT_NE(r.reply.find("Connection: close\r\n"), std::string::npos) << r.reply;
   EXPECT_TRUE(r.eof) << "the connection is closed after a 400";
   EXPECT_EQ(pair.backend.received().find("SMUGGLED"), std::string::npos) << pair.backend.received();
-  EXPECT_EQ(pair.inbound_metric("mtls_http_errors_total", {{"reason", c.reason}}), 1);
-  EXPECT_EQ(pair.inbound_metric("mtls_http_requests_total", {{"code_class", "4xx"}}), 1);
+  EXPECT_EQ(pair.wait_inbound_metric("mtls_http_errors_total", {{"reason", c.reason}}, 1), 1);
+  EXPECT_EQ(pair.wait_inbound_metric("mtls_http_requests_total", {{"code_class", "4xx"}}, 1), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, HttpSmuggling, ::testing::ValuesIn(cases()),
@@ -92,7 +92,8 @@ TEST(HttpLimits, HeaderOverTheLimitIs431) {
       "GET /SMUGGLED HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n");
   EXPECT_EQ(r.reply.rfind("HTTP/1.1 431 ", 0), 0u) << r.reply;
   EXPECT_EQ(pair.backend.received(), "");
-  EXPECT_EQ(pair.inbound_metric("mtls_http_errors_total", {{"reason", "header_too_large"}}), 1);
+  EXPECT_EQ(pair.wait_inbound_metric("mtls_http_errors_total", {{"reason", "header_too_large"}}, 1),
+            1);
 }
 
 TEST(HttpLimits, BodyOverTheLimitIs413) {
@@ -108,7 +109,8 @@ TEST(HttpLimits, BodyOverTheLimitIs413) {
       "3e8\r\n" +
       std::string(1000, 'c') + "\r\n1\r\nd\r\n0\r\n\r\n");
   EXPECT_EQ(r.reply.rfind("HTTP/1.1 413 ", 0), 0u) << r.reply;
-  EXPECT_EQ(pair.inbound_metric("mtls_http_errors_total", {{"reason", "body_too_large"}}), 2);
+  EXPECT_EQ(pair.wait_inbound_metric("mtls_http_errors_total", {{"reason", "body_too_large"}}, 2),
+            2);
   // At the limit: fine.
   r = pair.to_inbound(
       "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"

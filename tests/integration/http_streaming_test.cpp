@@ -78,8 +78,8 @@ TEST(HttpStreaming, KeepAliveCarriesManyRequestsOnOneConnection) {
   EXPECT_TRUE(reply.closed);
   EXPECT_EQ(app.read_raw(1), "");
   EXPECT_EQ(pair.backend.connections(), 1);
-  EXPECT_EQ(pair.inbound_metric("mtls_handshakes_total", {{"reason", "ok"}}), 1);
-  EXPECT_EQ(pair.inbound_metric("mtls_http_requests_total", {{"method", "GET"}}), 21);
+  EXPECT_EQ(pair.wait_inbound_metric("mtls_handshakes_total", {{"reason", "ok"}}, 1), 1);
+  EXPECT_EQ(pair.wait_inbound_metric("mtls_http_requests_total", {{"method", "GET"}}, 21), 21);
 }
 
 TEST(HttpStreaming, UpgradeSwitchesToTheByteRelayBothWays) {

@@ -203,8 +203,10 @@ void HttpBackend::serve(int fd) {
     } else {
       const std::string reply_body =
           target == "/upload" ? std::to_string(body.size()) + " " + sha256_hex(body) : head;
+      // HEAD: the head GET would get, without its body.
       if (!write_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(reply_body.size()) +
-                             "\r\n" + keep + "\r\n" + reply_body))
+                             "\r\n" + keep + "\r\n" +
+                             (method == "HEAD" ? std::string() : reply_body)))
         break;
     }
     if (close) break;

@@ -3,7 +3,9 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "tests/support/backends.hpp"
 
@@ -49,6 +51,31 @@ double HttpPair::inbound_metric(const std::string& name,
 double HttpPair::outbound_metric(const std::string& name,
                                  const std::map<std::string, std::string>& labels) const {
   return sample(outbound->metrics().serialize(), name, labels);
+}
+
+namespace {
+template <class Get>
+double wait_for_value(Get get, double want) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  double v = get();
+  while (v != want && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    v = get();
+  }
+  return v;
+}
+}  // namespace
+
+double HttpPair::wait_inbound_metric(const std::string& name,
+                                     const std::map<std::string, std::string>& labels,
+                                     double want) const {
+  return wait_for_value([&] { return inbound_metric(name, labels); }, want);
+}
+
+double HttpPair::wait_outbound_metric(const std::string& name,
+                                      const std::map<std::string, std::string>& labels,
+                                      double want) const {
+  return wait_for_value([&] { return outbound_metric(name, labels); }, want);
 }
 
 std::string cert_der_sha256(const std::string& pem_file) {

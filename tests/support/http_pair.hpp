@@ -25,6 +25,12 @@ struct HttpPair {
                         const std::map<std::string, std::string>& labels) const;
   double outbound_metric(const std::string& name,
                          const std::map<std::string, std::string>& labels) const;
+  // The sidecar counts an exchange once its last byte is written, which may be after the client
+  // read it: these wait (up to 5 s) for the series to reach `want`, and return its value.
+  double wait_inbound_metric(const std::string& name,
+                             const std::map<std::string, std::string>& labels, double want) const;
+  double wait_outbound_metric(const std::string& name,
+                              const std::map<std::string, std::string>& labels, double want) const;
 
   TestPki pki;
   HttpBackend backend;

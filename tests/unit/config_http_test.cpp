@@ -63,39 +63,40 @@ TEST(ConfigHttp, ReadsEveryKey) {
 TEST(ConfigHttp, UnknownKeysSuggestTheNearestOne) {
   EXPECT_EQ(load_error("http: { max_header_byte: 1 }\n" + kRest),
             "sidecar.yaml:1:9: http.max_header_byte: unknown key; did you mean max_header_bytes?");
-  EXPECT_EQ(load_error("http:\n  identity_headers: { spiffe: x-id }\n" + kRest),
-            "sidecar.yaml:2:23: http.identity_headers.spiffe: unknown key; did you mean "
+  EXPECT_EQ(load_error("http:\n  identity_headers: { spifee_id: x-id }\n" + kRest),
+            "sidecar.yaml:2:23: http.identity_headers.spifee_id: unknown key; did you mean "
             "spiffe_id?");
 }
 
 TEST(ConfigHttp, RejectsHeaderLimitsOutOfRange) {
   EXPECT_EQ(load_error("http: { max_header_bytes: 100 }\n" + kRest),
-            "sidecar.yaml:1:27: http.max_header_bytes: must be between 1024 and 1048576");
+            "sidecar.yaml:1:9: http.max_header_bytes: expected an integer from 1024 to 1048576, "
+            "got \"100\"");
 }
 
 TEST(ConfigHttp, RejectsZeroTimeouts) {
   EXPECT_EQ(load_error("http: { request_timeout: 0s }\n" + kRest),
-            "sidecar.yaml:1:26: http.request_timeout: must be greater than 0");
+            "sidecar.yaml:1:9: http.request_timeout: must be greater than 0");
 }
 
 TEST(ConfigHttp, RejectsIdentityHeadersThatAreNotHeaderNames) {
   EXPECT_EQ(load_error("http:\n  identity_headers: { spiffe_id: \"x client\" }\n" + kRest),
-            "sidecar.yaml:2:35: http.identity_headers.spiffe_id: \"x client\" is not a header "
+            "sidecar.yaml:2:23: http.identity_headers.spiffe_id: \"x client\" is not a header "
             "name (letters, digits and !#$%&'*+-.^_`|~)");
 }
 
 TEST(ConfigHttp, RejectsIdentityHeadersTheProxyOwns) {
   EXPECT_EQ(load_error("http:\n  identity_headers: { hash: X-Forwarded-Client-Cert }\n" + kRest),
-            "sidecar.yaml:2:30: http.identity_headers.hash: \"X-Forwarded-Client-Cert\" is a "
+            "sidecar.yaml:2:23: http.identity_headers.hash: \"X-Forwarded-Client-Cert\" is a "
             "header the proxy reads or sets itself; choose another");
   EXPECT_EQ(load_error("http:\n  identity_headers: { hash: content-length }\n" + kRest),
-            "sidecar.yaml:2:30: http.identity_headers.hash: \"content-length\" is a header the "
+            "sidecar.yaml:2:23: http.identity_headers.hash: \"content-length\" is a header the "
             "proxy reads or sets itself; choose another");
 }
 
 TEST(ConfigHttp, RejectsOneHeaderForTwoKeys) {
   EXPECT_EQ(load_error("http:\n  identity_headers: { spiffe_id: x-id, hash: X-ID }\n" + kRest),
-            "sidecar.yaml:2:47: http.identity_headers.hash: header \"X-ID\" is already set by "
+            "sidecar.yaml:2:40: http.identity_headers.hash: header \"X-ID\" is already set by "
             "another identity header");
 }
 
