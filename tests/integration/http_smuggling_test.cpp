@@ -68,6 +68,8 @@ std::vector<Case> cases() {
   };
 }
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class HttpSmuggling : public ::testing::TestWithParam<Case> {};
 
 TEST_P(HttpSmuggling, RefusedWith400AndNeverReachesTheApp) {
