@@ -74,3 +74,39 @@ TEST(HttpIdentity, OutboundToInboundCarriesTheCallersIdentity) {
 
 }  // namespace
 }  // namespace mtls::test
+
+namespace mtls::test {
+namespace {
+
+TEST(HttpAccessLog, OneJsonLinePerRequestWhenEnabled) {
+  LogCapture log;  // before the sidecars: the sink is process-wide
+  HttpPair pair([](config::Config& c) { c.http.access_log = true; });
+  HttpConnection app(pair.outbound_port());
+  ASSERT_TRUE(app.connected());
+  ASSERT_TRUE(
+      app.send("POST /upload HTTP/1.1\r\nHost: backend.local\r\nContent-Length: 5\r\n\r\n"
+               "hello"));
+  ASSERT_EQ(app.read_reply().status, 200);
+  EXPECT_NE(log.wait_for({"\"event\":\"http_request\"", "\"direction\":\"inbound\"",
+                          "\"peer\":\"" + kFrontendId + "\"", "\"method\":\"POST\"",
+                          "\"path\":\"/upload\"", "\"status\":200", "\"request_bytes\":5"}),
+            "");
+  EXPECT_NE(log.wait_for({"\"event\":\"http_request\"", "\"direction\":\"outbound\"",
+                          "\"peer\":\"" + kBackendId + "\"", "\"status\":200"}),
+            "");
+}
+
+TEST(HttpAccessLog, OffByDefault) {
+  LogCapture log;
+  HttpPair pair;
+  HttpConnection app(pair.outbound_port());
+  ASSERT_TRUE(app.connected());
+  ASSERT_TRUE(app.send("GET / HTTP/1.1\r\nHost: backend.local\r\n\r\n"));
+  ASSERT_EQ(app.read_reply().status, 200);
+  EXPECT_EQ(pair.wait_inbound_metric("mtls_http_requests_total", {{"method", "GET"}}, 1), 1);
+  for (const std::string& line : log.lines())
+    EXPECT_EQ(line.find("\"http_request\""), std::string::npos) << line;
+}
+
+}  // namespace
+}  // namespace mtls::test
