@@ -121,5 +121,21 @@ TEST(HttpLimits, BodyOverTheLimitIs413) {
   EXPECT_EQ(r.reply.rfind("HTTP/1.1 200 ", 0), 0u) << r.reply;
 }
 
+TEST(HttpLimits, AnIncompleteHeadIsClosedAfterTheRequestTimeout) {
+  HttpPair pair([](config::Config& c) { c.http.request_timeout = std::chrono::milliseconds(300); });
+  const auto start = std::chrono::steady_clock::now();
+  const proxy::ProbeResult r = pair.to_inbound("GET /SMUGGLED HTTP/1.1\r\nHost: x\r\n");
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(r.handshake_ok) << r.error;
+  EXPECT_EQ(r.reply, "");
+  EXPECT_TRUE(r.eof);
+  // The worker's coarse tick (at most 1 s with the default limits) bounds how late it fires;
+  // tls_probe itself would wait 10 s.
+  EXPECT_LT(took, std::chrono::seconds(5));
+  EXPECT_EQ(pair.wait_inbound_metric("mtls_http_errors_total", {{"reason", "request_timeout"}}, 1),
+            1);
+  EXPECT_EQ(pair.backend.received(), "");
+}
+
 }  // namespace
 }  // namespace mtls::test
