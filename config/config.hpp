@@ -178,7 +178,26 @@ struct HttpPoolConfig {
   Duration idle_timeout = std::chrono::seconds(30);  // an idle connection is closed after this
 };
 
+// Headers an inbound HTTP listener sets from the verified peer certificate (each stripped from
+// incoming requests first, like x-forwarded-client-cert). Empty: not set.
+struct IdentityHeaders {
+  std::string spiffe_id;  // the peer's SPIFFE ID (URI SAN)
+  std::string dns_names;  // its DNS SANs, comma-separated
+  std::string subject;    // its subject, RFC 2253
+  std::string hash;       // hex SHA-256 of its leaf certificate (DER), as XFCC's Hash
+};
+
+// `http:`, for every listener with protocol: http. One section, not one per listener: a sidecar
+// fronts one app, and the upstream pool it configures is shared by the outbound listeners.
 struct HttpConfig {
+  std::uint32_t max_header_bytes = 16 * 1024;  // request line + fields; more: 431
+  std::uint64_t max_body_bytes = 0;            // per request body; 0: unlimited (streamed); 413
+  // From a request's first byte until its head (request line and fields) is complete.
+  Duration request_timeout = std::chrono::seconds(30);
+  // A kept-alive connection waits at most this for its next request.
+  Duration idle_timeout = std::chrono::hours(1);
+  IdentityHeaders identity_headers;
+  bool access_log = false;  // one JSON line per request
   HttpPoolConfig pool;
 };
 

@@ -67,21 +67,45 @@ class ListenerSums {
   }
 
   // Workers keep non-cumulative buckets; Prometheus wants them cumulative.
-  void handshake_seconds(pm::MetricFamily& f) const {
+  template <class Hist>
+  void histogram(pm::MetricFamily& f, Hist ListenerCounters::*get) const {
+    return histogram(f, [get](const ListenerCounters& c) -> const Hist& { return c.*get; });
+  }
+  template <class Get>
+  void histogram(pm::MetricFamily& f, Get get) const {
+    using Hist = std::decay_t<decltype(get(all_[0]))>;
+    constexpr auto& bounds = Hist::bounds;
     pm::ClientMetric hist = labelled(labels_);
     std::uint64_t cumulative = 0;
-    for (std::size_t b = 0; b <= kHandshakeBuckets.size(); ++b) {
-      cumulative += std::uint64_t(
-          sum([b](const ListenerCounters& c) { return c.handshake_seconds.buckets[b].value(); }));
-      const double bound = b < kHandshakeBuckets.size() ? kHandshakeBuckets[b]
-                                                        : std::numeric_limits<double>::infinity();
+    for (std::size_t b = 0; b <= bounds.size(); ++b) {
+      cumulative +=
+          std::uint64_t(sum([&](const ListenerCounters& c) { return get(c).buckets[b].value(); }));
+      const double bound = b < bounds.size() ? bounds[b] : std::numeric_limits<double>::infinity();
       hist.histogram.bucket.push_back({cumulative, bound});
     }
     hist.histogram.sample_count = cumulative;
-    hist.histogram.sample_sum = sum([](const ListenerCounters& c) {
-      return c.handshake_seconds.sum.load(std::memory_order_relaxed);
-    });
+    hist.histogram.sample_sum =
+        sum([&](const ListenerCounters& c) { return get(c).sum.load(std::memory_order_relaxed); });
     f.metric.push_back(std::move(hist));
+  }
+
+  // HTTP mode: one series per method and code class, one per error reason.
+  void http(pm::MetricFamily& requests, pm::MetricFamily& errors,
+            pm::MetricFamily& duration) const {
+    for (std::size_t m = 0; m < kHttpMethods; ++m) {
+      for (std::size_t k = 0; k < kCodeClasses; ++k) {
+        counter(requests,
+                sum([&](const ListenerCounters& c) { return c.http.requests[m][k].value(); }),
+                {{"method", std::string(name(static_cast<HttpMethod>(m)))},
+                 {"code_class", std::string(code_class_name(k))}});
+      }
+    }
+    for (std::size_t e = 0; e < kHttpErrors; ++e) {
+      counter(errors, sum([&](const ListenerCounters& c) { return c.http.errors[e].value(); }),
+              {{"reason", std::string(name(static_cast<HttpError>(e)))}});
+    }
+    histogram(duration,
+              [](const ListenerCounters& c) -> const HttpHistogram& { return c.http.duration; });
   }
 
  private:
@@ -151,6 +175,16 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
                          "Requests sent on a pooled connection instead of a new one",
                          T::Counter,
                          {}};
+  pm::MetricFamily http_requests{"mtls_http_requests_total",
+                                 "HTTP requests by method and response status class",
+                                 T::Counter,
+                                 {}};
+  pm::MetricFamily http_duration{"mtls_http_request_duration_seconds",
+                                 "HTTP requests, from their first byte to the response's last",
+                                 T::Histogram,
+                                 {}};
+  pm::MetricFamily http_errors{
+      "mtls_http_errors_total", "HTTP exchanges that failed, by reason", T::Counter, {}};
 
   for (std::size_t l = 0; l < listeners_.size(); ++l) {
     const ListenerSums listener(counters_, listeners_.size(), workers_, l, listeners_[l]);
@@ -165,7 +199,8 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
                      listener.sum([](const ListenerCounters& c) { return c.connections.value(); }));
     for (auto& [peer, value] : merge_peers(l)) listener.counter(peers, value, {{"peer", peer}});
     listener.active(active);
-    listener.handshake_seconds(duration);
+    listener.histogram(duration, &ListenerCounters::handshake_seconds);
+    if (listeners_[l].http) listener.http(http_requests, http_errors, http_duration);
     if (listeners_[l].direction == Direction::outbound) {
       // The contract's labels are {listener,state} and {listener}: no direction (always outbound).
       const auto sample = [&](pm::MetricFamily& f, Labels labels, double value, bool gauge) {
@@ -183,9 +218,11 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
              listener.sum([](const ListenerCounters& c) { return c.pool_reuse.value(); }), false);
     }
   }
-  return {std::move(handshakes), std::move(duration), std::move(resumed), std::move(versions),
-          std::move(active),     std::move(total),    std::move(bytes),   std::move(connect),
-          std::move(refused),    std::move(peers),    std::move(pool),    std::move(reuse)};
+  return {std::move(handshakes),    std::move(duration),      std::move(resumed),
+          std::move(versions),      std::move(active),        std::move(total),
+          std::move(bytes),         std::move(connect),       std::move(refused),
+          std::move(peers),         std::move(http_requests), std::move(http_duration),
+          std::move(http_errors),   std::move(pool),          std::move(reuse)};
 }
 
 }  // namespace mtls::metrics

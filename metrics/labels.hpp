@@ -48,12 +48,42 @@ inline constexpr std::size_t kTlsVersions = 2;
 
 enum class Side { downstream, upstream };  // `from` label of mtls_bytes_total
 
+// HTTP mode. `method` is one of the RFC 9110 methods or `other`, so a client cannot mint series.
+enum class HttpMethod { GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, CONNECT, TRACE, other };
+inline constexpr std::size_t kHttpMethods = 10;
+inline constexpr std::size_t kCodeClasses = 5;  // 1xx .. 5xx; index = status / 100 - 1
+
+// Why an HTTP exchange failed (mtls_http_errors_total). The strict-parsing reasons each name the
+// RFC 9112 rule a request broke; every one of them is answered 400 and closes the connection.
+enum class HttpError {
+  bad_request,                 // malformed in a way Beast itself refuses
+  header_too_large,            // 431: head over http.max_header_bytes
+  body_too_large,              // 413: body over http.max_body_bytes
+  content_length_and_chunked,  // both Content-Length and Transfer-Encoding (§6.1)
+  bad_content_length,          // duplicate, comma-joined or not a number (§6.3)
+  bad_transfer_encoding,       // anything but exactly "chunked" (§6.1)
+  obs_fold,                    // a field line continued on the next line (§5.2)
+  space_before_colon,          // whitespace between a field name and its colon (§5.1)
+  bare_cr_lf,                  // CR not followed by LF, or LF without CR (§2.2)
+  bad_header_name,             // a field name with a control or non-token character (§5.1)
+  bad_chunk,                   // an invalid chunk size or chunk framing (§7.1)
+  request_timeout,             // the head did not arrive within http.request_timeout
+  route_denied,                // the authorization hook refused the request: 403
+  upstream_failed,             // connect, handshake or reset before a response: 502
+  bad_response,                // the upstream's response was not valid HTTP/1.1: 502
+};
+inline constexpr std::size_t kHttpErrors = 15;
+
 std::string_view name(Direction d);
 std::string_view name(HandshakeReason r);
 std::string_view name(ConnectFailure r);
 std::string_view name(RefusedReason r);
 std::string_view name(TlsVersion v);  // "TLSv1.2", OpenSSL's names
 std::string_view name(Side s);
+std::string_view name(HttpMethod m);
+std::string_view name(HttpError e);
+std::string_view code_class_name(std::size_t index);  // "1xx" .. "5xx"
+HttpMethod http_method(std::string_view method);
 
 template <class E>
 constexpr std::size_t index(E e) {

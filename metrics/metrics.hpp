@@ -29,6 +29,7 @@ namespace mtls::metrics {
 struct ListenerLabels {
   Direction direction;
   std::string name;
+  bool http = false;  // protocol: http; only these export the mtls_http_* series
 };
 
 class Metrics : public prometheus::Collectable {

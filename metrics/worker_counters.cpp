@@ -4,13 +4,6 @@
 
 namespace mtls::metrics {
 
-void LocalHistogram::observe(double seconds) noexcept {
-  if constexpr (!kDataPathMetrics) return;
-  const auto it = std::lower_bound(kHandshakeBuckets.begin(), kHandshakeBuckets.end(), seconds);
-  buckets[std::size_t(it - kHandshakeBuckets.begin())].add();
-  sum.store(sum.load(std::memory_order_relaxed) + seconds, std::memory_order_relaxed);
-}
-
 void PeerCounters::set_cap(std::size_t cap) {
   cap_ = cap;
   slots_ = std::make_unique<Slot[]>(cap);

@@ -56,12 +56,39 @@ class LocalGauge {
 inline constexpr std::array<double, 13> kHandshakeBuckets = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
 
-class LocalHistogram {
+// HTTP request durations, from the request's first byte to the response's last: 1 ms .. 30 s.
+inline constexpr std::array<double, 13> kHttpBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 30.0};
+
+// Non-cumulative bucket counts over `Bounds` (the last slot is +Inf) and their sum.
+template <const auto& Bounds>
+class BoundedHistogram {
  public:
-  void observe(double seconds) noexcept;
-  // Non-cumulative counts; the last slot is +Inf.
-  std::array<LocalCounter, kHandshakeBuckets.size() + 1> buckets;
+  static constexpr const auto& bounds = Bounds;
+  void observe(double seconds) noexcept {
+    if constexpr (!kDataPathMetrics) return;
+    std::size_t i = 0;
+    while (i < Bounds.size() && seconds > Bounds[i]) ++i;
+    buckets[i].add();
+    sum.store(sum.load(std::memory_order_relaxed) + seconds, std::memory_order_relaxed);
+  }
+  std::array<LocalCounter, Bounds.size() + 1> buckets;
   std::atomic<double> sum{0.0};
+};
+using LocalHistogram = BoundedHistogram<kHandshakeBuckets>;
+using HttpHistogram = BoundedHistogram<kHttpBuckets>;
+
+// HTTP mode's counters of one listener on one worker.
+struct HttpCounters {
+  std::array<std::array<LocalCounter, kCodeClasses>, kHttpMethods> requests;  // [method][class]
+  std::array<LocalCounter, kHttpErrors> errors;
+  HttpHistogram duration;
+
+  void request(HttpMethod m, unsigned status) noexcept {
+    const unsigned c = status / 100;
+    if (c >= 1 && c <= 5) requests[index(m)][c - 1].add();
+  }
+  void error(HttpError e) noexcept { errors[index(e)].add(); }
 };
 
 // Connections per peer identity for one listener on one worker, with a cap on distinct peers
@@ -104,6 +131,7 @@ struct ListenerCounters {
   LocalCounter connections;
   LocalGauge active;
   LocalHistogram handshake_seconds;
+  HttpCounters http;
   PeerCounters peers;
   RefusalRing refusals;  // written only on a refusal, not per event
   // Outbound protocol: http, the worker's upstream pool: connections idle in it and checked out

@@ -4,27 +4,16 @@
 
 #include "proxy/listener.hpp"
 #include "proxy/proxy_header.hpp"
+#include "proxy/ssl_setup.hpp"
 
 namespace mtls::proxy {
-namespace {
-
-certs::SslPtr make_server_ssl(const certs::TlsContexts& contexts) {
-  certs::SslPtr ssl(SSL_new(contexts.server.get()));
-  SSL_set_accept_state(ssl.get());
-  return ssl;
-}
-
-}  // namespace
 
 InboundSession::InboundSession(Listener& listener, Worker& worker, tcp::socket socket)
     : Session(listener, worker),
       check_(listener.spec().policy),
-      downstream_(std::move(socket), make_server_ssl(*contexts_)),
+      downstream_(std::move(socket), make_server_ssl(contexts_, listener)),
       upstream_(tcp::socket(worker.io())),
       relay_(downstream_, upstream_, worker.buffers()) {
-  const std::string& sid = listener.session_context(contexts_);
-  SSL_set_session_id_context(downstream_.ssl(), reinterpret_cast<const unsigned char*>(sid.data()),
-                             unsigned(sid.size()));
   check_.attach(downstream_.ssl());
 }
 

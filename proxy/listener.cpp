@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 
 #include "metrics/log.hpp"
+#include "proxy/http/inbound_http_session.hpp"
+#include "proxy/http/outbound_http_session.hpp"
 #include "proxy/inbound_session.hpp"
 #include "proxy/outbound_session.hpp"
 
@@ -81,7 +83,14 @@ void Listener::on_accept(error_code ec, tcp::socket socket) {
   }
   ++active_;
   std::shared_ptr<Session> session;
-  if (spec_.direction == metrics::Direction::inbound) {
+  const bool inbound = spec_.direction == metrics::Direction::inbound;
+  if (spec_.protocol == config::Protocol::http) {
+    if (inbound) {
+      session = std::make_shared<http::InboundHttpSession>(*this, worker_, std::move(socket));
+    } else {
+      session = std::make_shared<http::OutboundHttpSession>(*this, worker_, std::move(socket));
+    }
+  } else if (inbound) {
     session = std::make_shared<InboundSession>(*this, worker_, std::move(socket));
   } else {
     session = std::make_shared<OutboundSession>(*this, worker_, std::move(socket));

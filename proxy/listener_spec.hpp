@@ -28,6 +28,7 @@ struct ListenerSpec {
   bool verify_server_name = false;
   // Inbound: what is written to `forward` before the client's bytes.
   config::ProxyProtocol proxy_protocol = config::ProxyProtocol::off;
+  config::HttpConfig http;  // protocol: http only
 };
 
 }  // namespace mtls::proxy

@@ -4,6 +4,7 @@
 #include "proxy/upstream_tls.hpp"
 
 namespace mtls::proxy {
+
 OutboundSession::OutboundSession(Listener& listener, Worker& worker, tcp::socket socket)
     : Session(listener, worker),
       check_(listener.spec().policy),

@@ -26,6 +26,7 @@ Session::~Session() {
 void Session::enter(Phase phase) {
   phase_ = phase;
   phase_started_ = Clock::now();
+  fixed_deadline_ = false;
   const config::Limits& l = worker_.limits();
   switch (phase) {
     case Phase::connect:
@@ -49,7 +50,7 @@ void Session::on_tick(Clock::time_point now) {
     counters_.refused[metrics::index(metrics::RefusedReason::max_connection_age)].add();
     return finish("error", "max_connection_age", "open longer than limits.max_connection_age");
   }
-  if (phase_ == Phase::relay && active_since_tick_) {
+  if (phase_ == Phase::relay && active_since_tick_ && !fixed_deadline_) {
     active_since_tick_ = false;
     deadline_ = now + worker_.limits().idle_timeout;  // idle counts from the last tick with traffic
   }

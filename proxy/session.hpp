@@ -41,6 +41,12 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
 
   void enter(Phase phase);
   void touch() { active_since_tick_ = true; }
+  // A deadline traffic does not extend (HTTP mode: a request head's, a kept-alive connection's
+  // wait for the next request); the next enter() returns to the phase's own deadline.
+  void set_fixed_deadline(Clock::time_point deadline) {
+    deadline_ = deadline;
+    fixed_deadline_ = true;
+  }
   // Steps `tls` until the handshake completes, then calls on_handshake_ok(); failures end the
   // session.
   void do_handshake(TlsStream& tls, certs::PeerCheck& check);
@@ -92,6 +98,7 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   Clock::time_point phase_started_;
   Clock::time_point deadline_;
   bool active_since_tick_ = false;
+  bool fixed_deadline_ = false;
   bool finished_ = false;
   // Set once the handshake succeeded: what on_trust_changed() re-verifies.
   SSL* verified_ssl_ = nullptr;

@@ -1,5 +1,5 @@
 #pragma once
-// The client side of an upstream mTLS connection, shared by the outbound TCP session and the
+// The checks after an upstream mTLS handshake, shared by the outbound TCP session and the
 // HTTP upstream pool so that both originate TLS the same way: one SSL setup, one set of checks
 // after the handshake, the same metrics. Worker-thread only.
 
@@ -12,12 +12,9 @@
 #include "certs/tls_contexts.hpp"
 #include "metrics/worker_counters.hpp"
 #include "proxy/listener_spec.hpp"
+#include "proxy/ssl_setup.hpp"  // make_client_ssl
 
 namespace mtls::proxy {
-
-// A client SSL for an outbound listener: SNI server_name, and when verify_server_name, the
-// server certificate must carry it among its DNS SANs.
-certs::SslPtr make_client_ssl(const certs::TlsContexts& contexts, const ListenerSpec& spec);
 
 // Once a handshake step returned ok (either side): the policy verdict (a resumed session is
 // checked here, the verify callback did not run), for a resumed session the leaf's validity and

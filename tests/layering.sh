@@ -26,7 +26,7 @@ sources() {  # sources DIR [find options]: the C++ files of DIR (recursive unles
 mapfile -t config_src < <(sources config)
 mapfile -t metrics_src < <(sources metrics)
 mapfile -t certs_src < <(sources certs)
-mapfile -t datapath_src < <(sources proxy -maxdepth 1)
+mapfile -t datapath_src < <(sources proxy -maxdepth 1; sources proxy/http)
 mapfile -t process_src < <(sources proxy/sidecar | grep -vE '/(cli|cli_commands|main)\.cpp$')
 mapfile -t demo_src < <(sources proxy/demo)
 forbid "${config_src[@]}" -- certs metrics proxy tests

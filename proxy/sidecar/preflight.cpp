@@ -99,22 +99,6 @@ std::vector<config::Issue> not_built(const config::Config& config) {
                                       "PKCS#11 keys are not available in this build yet; use a "
                                       "PEM key file"));
   }
-  // HTTP mode (identity header, pooled upstream connections) is not built: relaying bytes
-  // without the header an app configured for it expects would fail silently.
-  const auto refuse_http = [&](const std::string& path, const std::string& name,
-                               config::Protocol protocol) {
-    if (protocol != config::Protocol::http) return;
-    issues.push_back(config::issue_at(config, path + ".protocol",
-                                      "listener " + name +
-                                          ": protocol http is not available in "
-                                          "this build yet; use protocol: tcp"));
-  };
-  for (std::size_t i = 0; i < config.inbound.size(); ++i)
-    refuse_http("inbound[" + std::to_string(i) + "]", config.inbound[i].name,
-                config.inbound[i].protocol);
-  for (std::size_t i = 0; i < config.outbound.size(); ++i)
-    refuse_http("outbound[" + std::to_string(i) + "]", config.outbound[i].name,
-                config.outbound[i].protocol);
   return issues;
 }
 

@@ -17,8 +17,11 @@ namespace {
 
 std::vector<metrics::ListenerLabels> labels_of(const config::Config& c) {
   std::vector<metrics::ListenerLabels> out;
-  for (const auto& l : c.inbound) out.push_back({metrics::Direction::inbound, l.name});
-  for (const auto& l : c.outbound) out.push_back({metrics::Direction::outbound, l.name});
+  const auto http = [](config::Protocol p) { return p == config::Protocol::http; };
+  for (const auto& l : c.inbound)
+    out.push_back({metrics::Direction::inbound, l.name, http(l.protocol)});
+  for (const auto& l : c.outbound)
+    out.push_back({metrics::Direction::outbound, l.name, http(l.protocol)});
   return out;
 }
 
@@ -133,6 +136,7 @@ void Sidecar::bind_listeners() {
                       probe_bind(field, l.name, resolve_listen(l.listen)), l.forward, "", l.allow,
                       l.protocol, resolver_->watch(l.forward)});
     specs_.back().proxy_protocol = l.proxy_protocol;
+    specs_.back().http = config_.http;
   }
   for (std::size_t i = 0; i < config_.outbound.size(); ++i) {
     const auto& l = config_.outbound[i];
@@ -141,6 +145,7 @@ void Sidecar::bind_listeners() {
                       probe_bind(field, l.name, resolve_listen(l.listen)), l.forward, l.server_name,
                       l.expect, l.protocol, resolver_->watch(l.forward)});
     specs_.back().verify_server_name = l.verify_server_name && !l.server_name.empty();
+    specs_.back().http = config_.http;
   }
   for (unsigned i = 0; i < worker_count_; ++i) {
     workers_.push_back(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh [SECONDS] - runs every libFuzzer target for SECONDS (default 30) of wall time each, one
-# after the other (CI: 5 targets x 30 s, under 4 minutes with the seed replay), after building
+# after the other (CI: 6 targets x 30 s, under 4 minutes with the seed replay), after building
 # them (build.sh). Prints per target: executions, coverage, CPU seconds, findings; then one
 # `SCORE fuzz.<target> ...` line each for tests/reliability/scorecard.sh. Exit 1 on any finding.
 #
@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 seconds=${1:-30}
 B=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets=${FUZZ_TARGETS:-config_load config_values pem_text cert_identity private_key}
+targets=${FUZZ_TARGETS:-config_load config_values pem_text cert_identity private_key http_request}
 
 mkdir -p "$B/fuzz-corpus" "$B/fuzz-findings" "$B/fuzz-logs" "$B/fuzz-seeds"
 if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then

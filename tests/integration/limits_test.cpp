@@ -109,25 +109,3 @@ TEST(Limits, ClosesAnIdleRelayAtTheIdleTimeout) {
 
 }  // namespace
 }  // namespace mtls::test
-
-namespace mtls::test {
-namespace {
-
-TEST(Limits, RefusesToStartAnHttpListenerThatIsNotBuiltYetInsteadOfRelayingWithoutTheHeader) {
-  TestPki pki;
-  config::Config c = base_config(pki, pki.leaf("backend", kBackendId, {"backend.local"}));
-  c.inbound.push_back(inbound_listener(9));
-  c.inbound.back().protocol = config::Protocol::http;
-  proxy::Sidecar sidecar(std::move(c), {.handle_signals = false, .admin = false});
-  try {
-    sidecar.start();
-    FAIL() << "started an http listener";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("listener in: protocol http is not available"),
-              std::string::npos)
-        << e.what();
-  }
-}
-
-}  // namespace
-}  // namespace mtls::test
