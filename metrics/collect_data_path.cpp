@@ -218,11 +218,11 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
              listener.sum([](const ListenerCounters& c) { return c.pool_reuse.value(); }), false);
     }
   }
-  return {std::move(handshakes),    std::move(duration),      std::move(resumed),
-          std::move(versions),      std::move(active),        std::move(total),
-          std::move(bytes),         std::move(connect),       std::move(refused),
-          std::move(peers),         std::move(http_requests), std::move(http_duration),
-          std::move(http_errors),   std::move(pool),          std::move(reuse)};
+  return {std::move(handshakes),  std::move(duration),      std::move(resumed),
+          std::move(versions),    std::move(active),        std::move(total),
+          std::move(bytes),       std::move(connect),       std::move(refused),
+          std::move(peers),       std::move(http_requests), std::move(http_duration),
+          std::move(http_errors), std::move(pool),          std::move(reuse)};
 }
 
 }  // namespace mtls::metrics

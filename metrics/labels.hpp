@@ -68,11 +68,12 @@ enum class HttpError {
   bad_header_name,             // a field name with a control or non-token character (§5.1)
   bad_chunk,                   // an invalid chunk size or chunk framing (§7.1)
   request_timeout,             // the head did not arrive within http.request_timeout
-  route_denied,                // the authorization hook refused the request: 403
+  route_denied,                // no route rule (allow.routes) lets this peer send it: 403
+  bad_path,                    // an ambiguous path route rules refuse to match (`..`, `%2F`): 400
   upstream_failed,             // connect, handshake or reset before a response: 502
   bad_response,                // the upstream's response was not valid HTTP/1.1: 502
 };
-inline constexpr std::size_t kHttpErrors = 15;
+inline constexpr std::size_t kHttpErrors = 16;
 
 std::string_view name(Direction d);
 std::string_view name(HandshakeReason r);

@@ -12,6 +12,9 @@
 #include "proxy/net.hpp"
 
 namespace mtls::proxy {
+namespace http {
+class RoutePolicy;
+}
 
 struct ListenerSpec {
   std::size_t index = 0;  // into Metrics' listener list
@@ -29,6 +32,8 @@ struct ListenerSpec {
   // Inbound: what is written to `forward` before the client's bytes.
   config::ProxyProtocol proxy_protocol = config::ProxyProtocol::off;
   config::HttpConfig http;  // protocol: http only
+  // Inbound protocol: http with `allow.routes`: per-request authorization; null: no rules.
+  std::shared_ptr<const http::RoutePolicy> routes;
 };
 
 }  // namespace mtls::proxy

@@ -1,7 +1,8 @@
 #pragma once
 // The per-request authorization seam of inbound HTTP listeners. Every request is asked here,
 // after strict parsing and before anything reaches the app, with the verified peer, the method
-// and the target. This build allows everything; route rules (`allow.routes`) plug in here.
+// and the target: the listener's route rules (`allow.routes`) decide; without them every request
+// of a peer the handshake admitted passes.
 
 #include <string>
 #include <string_view>
@@ -19,10 +20,12 @@ struct RequestFacts {
 
 struct Authorization {
   bool allowed = true;
-  std::string rule;  // the rule that decided, for the access log ("" when none applies)
+  bool bad_path = false;  // refused because the path is ambiguous (400), not by a rule (403)
+  std::string rule;       // the rule that allowed it, for the access log ("" when none applies)
 };
 
-// Worker thread; must not block. A denied request is answered 403 and counted route_denied.
+// Worker thread; must not block. A denied request is answered 403 and counted route_denied, an
+// ambiguous path 400 and bad_path.
 Authorization authorize_request(const ListenerSpec& listener, const RequestFacts& request);
 
 }  // namespace mtls::proxy::http

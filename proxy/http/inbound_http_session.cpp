@@ -42,6 +42,7 @@ void InboundHttpSession::on_connected() {
 Refusal InboundHttpSession::on_request(Head& head) {
   const Authorization a =
       authorize_request(listener_.spec(), {check_.identity(), head.method, head.target});
+  if (a.bad_path) return {400, metrics::HttpError::bad_path, a.rule};
   if (!a.allowed) return {403, metrics::HttpError::route_denied, a.rule};
   apply_identity(head, facts_, http_config().identity_headers);
   return {0, metrics::HttpError::route_denied, a.rule};

@@ -8,6 +8,7 @@
 #include "certs/describe.hpp"
 #include "certs/load_error.hpp"
 #include "metrics/log.hpp"
+#include "proxy/http/route_policy.hpp"
 #include "proxy/sidecar/listen_error.hpp"
 #include "proxy/sidecar/preflight.hpp"
 #include "proxy/sidecar/usable_cpus.hpp"
@@ -137,6 +138,8 @@ void Sidecar::bind_listeners() {
                       l.protocol, resolver_->watch(l.forward)});
     specs_.back().proxy_protocol = l.proxy_protocol;
     specs_.back().http = config_.http;
+    if (!l.routes.empty())
+      specs_.back().routes = std::make_shared<const http::RoutePolicy>(l.routes);
   }
   for (std::size_t i = 0; i < config_.outbound.size(); ++i) {
     const auto& l = config_.outbound[i];
