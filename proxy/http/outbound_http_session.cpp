@@ -47,4 +47,9 @@ void OutboundHttpSession::close_streams() {
   upstream_.close();
 }
 
+void OutboundHttpSession::reset_streams() {
+  downstream_.abort();
+  upstream_.abort();
+}
+
 }  // namespace mtls::proxy::http

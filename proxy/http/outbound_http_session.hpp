@@ -23,6 +23,8 @@ class OutboundHttpSession final : public HttpSession {
   void on_connected();
   void on_handshake_ok() override;
   void close_streams() override;
+  void reset_streams() override;
+  tcp::socket& tls_peer_socket() override { return upstream_.socket(); }
   bool tls_truncated() const override { return upstream_.truncated(); }
 
   Refusal on_request(Head& head) override;
