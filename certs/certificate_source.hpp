@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "certs/aws/environment.hpp"
 #include "certs/certificate_bundle.hpp"
 #include "config/config.hpp"
 
@@ -21,12 +22,19 @@ class CertificateSource {
   virtual std::vector<std::string> watched_files() const { return {}; }
 };
 
-// identity.source file: cert/key (key optionally encrypted PKCS#8) + trust.ca_bundle + trust.crl.
-std::unique_ptr<CertificateSource> make_file_source(const config::Config& config);
+// `aws_env`: where AWS settings (credentials, endpoints, AWS_CA_BUNDLE) are read for a KMS-wrapped
+// key or trust.acm_pca_arn; empty: the process environment. Tests give a map.
+//
+// identity.source file: cert/key (key optionally encrypted PKCS#8, or a KMS envelope with
+// key_kms) + trust.ca_bundle + trust.acm_pca_arn's roots + trust.crl.
+std::unique_ptr<CertificateSource> make_file_source(const config::Config& config,
+                                                    aws::Environment aws_env = {});
 // identity.source local_ca: issues a fresh leaf from the CA directory on every load(); trust is
-// trust.ca_bundle when set, else the local CA's own certificate.
-std::unique_ptr<CertificateSource> make_local_ca_source(const config::Config& config);
+// trust.ca_bundle (and trust.acm_pca_arn's roots) when set, else the local CA's own certificate.
+std::unique_ptr<CertificateSource> make_local_ca_source(const config::Config& config,
+                                                        aws::Environment aws_env = {});
 // Picks by config.identity.source; throws for a source this build does not provide.
-std::unique_ptr<CertificateSource> make_source(const config::Config& config);
+std::unique_ptr<CertificateSource> make_source(const config::Config& config,
+                                               aws::Environment aws_env = {});
 
 }  // namespace mtls::certs

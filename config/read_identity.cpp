@@ -32,12 +32,13 @@ std::optional<Field> section(const MapReader& identity, IdentitySource source, b
 void read_file(const MapReader& identity, bool chosen, FileIdentity& out) {
   const MapReader file(
       identity.diag(), section(identity, IdentitySource::file, chosen),
-      {"cert", "key", "key_passphrase_file", "key_passphrase_env", "poll_interval"});
+      {"cert", "key", "key_passphrase_file", "key_passphrase_env", "key_kms", "poll_interval"});
   const Need need = chosen ? Need::required : Need::optional;
   file.read("cert", out.cert, need);
   file.read("key", out.key, need);
   file.read("key_passphrase_file", out.key_passphrase_file);
   file.read("key_passphrase_env", out.key_passphrase_env, Need::optional, check_env_name);
+  file.read("key_kms", out.key_kms);
   file.read("poll_interval", out.poll_interval, false);
 }
 

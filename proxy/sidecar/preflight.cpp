@@ -1,17 +1,31 @@
 #include "proxy/sidecar/preflight.hpp"
 
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
+#include "certs/aws/kms_envelope.hpp"
 #include "certs/certificate_source.hpp"
 #include "certs/load_error.hpp"
+#include "certs/pem.hpp"
 #include "certs/tls_contexts.hpp"
 
 namespace mtls::proxy {
 namespace {
+
+void check_identity_key(const std::string& path, const config::FileIdentity& file) {
+  std::string pass = certs::read_passphrase(file.key_passphrase_file, file.key_passphrase_env);
+  try {
+    certs::load_private_key(path, pass);
+  } catch (...) {
+    OPENSSL_cleanse(pass.data(), pass.size());
+    throw;
+  }
+  OPENSSL_cleanse(pass.data(), pass.size());
+}
 
 // Loads and validates what `run` would serve. A source stops at its first problem, so this
 // reports at most one; the next check-config shows the next.
@@ -33,6 +47,40 @@ void check_identity(const config::Config& config, Preflight& out) {
     out.errors.push_back(config::issue_at(config, ciphers ? "tls.cipher_suites" : "identity",
                                           config::as_written(config, message)));
   }
+}
+
+// With a KMS-wrapped key or an ACM Private CA, loading would call AWS, which check-config does
+// not do (it must work where the deployment's credentials are not): each file is read and
+// parsed, and the checks that need the key or the CA's roots are left to `run`.
+bool calls_aws(const config::Config& config) {
+  return (config.identity.source == config::IdentitySource::file && config.identity.file.key_kms) ||
+         !config.trust.acm_pca_arn.empty();
+}
+
+void check_without_aws(const config::Config& config, Preflight& out) {
+  const auto check = [&](const std::string& field, const std::string& path, auto parse) {
+    if (path.empty()) return;
+    try {
+      parse(path);
+    } catch (const std::exception& e) {
+      out.errors.push_back(config::issue_at(config, field, config::as_written(config, e.what())));
+    }
+  };
+  const config::FileIdentity& file = config.identity.file;
+  if (config.identity.source == config::IdentitySource::file) {
+    check("identity.file.cert", file.cert,
+          [](const std::string& p) { certs::load_certificates(p); });
+    check("identity.file.key", file.key, [&](const std::string& p) {
+      if (!file.key_kms) return check_identity_key(p, file);
+      try {
+        certs::aws::parse_envelope(certs::read_file(p));
+      } catch (const std::exception& e) {
+        throw std::runtime_error(p + ": " + e.what());
+      }
+    });
+  }
+  check("trust.ca_bundle", config.trust.ca_bundle,
+        [](const std::string& p) { certs::load_certificates(p); });
 }
 
 std::string octal(mode_t mode) {
@@ -108,7 +156,11 @@ Preflight preflight(const config::Config& config) {
   Preflight out;
   out.errors = not_built(config);
   check_secret_modes(config, out);
-  if (config.identity.source != config::IdentitySource::acm) check_identity(config, out);
+  if (calls_aws(config)) {
+    check_without_aws(config, out);
+  } else if (config.identity.source != config::IdentitySource::acm) {
+    check_identity(config, out);
+  }
   return out;
 }
 

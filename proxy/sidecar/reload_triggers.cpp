@@ -36,7 +36,10 @@ ReloadTriggers::ReloadTriggers(net::io_context& loader, const config::Config& co
       debounce_(loader),
       poll_(loader),
       renew_(loader),
+      trust_refresh_(loader),
       random_(std::random_device{}()) {
+  if (!config.trust.acm_pca_arn.empty())
+    trust_refresh_interval_ = config.trust.acm_pca_refresh_interval;
   if (config.identity.source == config::IdentitySource::local_ca) {
     renewal_ = Renewal{config.identity.local_ca.ttl, config.identity.local_ca.renew_at};
   }
@@ -58,6 +61,7 @@ void ReloadTriggers::start() {
               seconds_text(poll_interval_));
   }
   schedule_poll();
+  schedule_trust_refresh();
 }
 
 void ReloadTriggers::stop() {
@@ -67,6 +71,7 @@ void ReloadTriggers::stop() {
   debounce_.cancel();
   poll_.cancel();
   renew_.cancel();
+  trust_refresh_.cancel();
 }
 
 certs::ReloadResult ReloadTriggers::reload_now(std::string_view why) {
@@ -148,6 +153,18 @@ void ReloadTriggers::schedule_renewal(bool reloaded) {
   renew_.expires_after(delay);
   renew_.async_wait([this](error_code ec) {
     if (!ec && !stopped_) reload_now("local CA renewal");
+  });
+}
+
+// The Private CA changes nothing on disk: the only way to see a new CA certificate is to ask.
+// A reload whose trust comes out the same keeps every session (the trust digest is unchanged).
+void ReloadTriggers::schedule_trust_refresh() {
+  if (stopped_ || trust_refresh_interval_.count() <= 0) return;
+  trust_refresh_.expires_after(trust_refresh_interval_);
+  trust_refresh_.async_wait([this](error_code ec) {
+    if (ec || stopped_) return;
+    reload_now("ACM Private CA refresh");
+    schedule_trust_refresh();
   });
 }
 

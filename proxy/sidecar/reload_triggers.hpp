@@ -8,7 +8,10 @@
 //    (inotify unavailable, events lost) or when the last file reload failed, and repeats expiry
 //    and stale-CRL warnings;
 //  - local_ca renewal at renew_at of the leaf's ttl, ±10 % jitter; a failed local_ca reload is
-//    retried with exponential backoff (1 s .. 5 min) while the old leaf keeps serving.
+//    retried with exponential backoff (1 s .. 5 min) while the old leaf keeps serving;
+//  - with trust.acm_pca_arn, a reload every acm_pca_refresh_interval, which fetches the Private
+//    CA's certificate again (a failure counts and keeps the old trust; the periodic check
+//    retries it).
 // Every reload, SIGHUP's and the API's too, goes through reload_now(): it records the content
 // fingerprint it loaded, so an event for a change already loaded does not reload twice, and it
 // logs the outcome and the warnings of what was loaded.
@@ -68,16 +71,18 @@ class ReloadTriggers {
   void schedule_poll();
   void on_poll();
   void schedule_renewal(bool reloaded);
+  void schedule_trust_refresh();
   void log_loaded(std::string_view why);
   void log_periodic_warnings();
 
   ReloadActions actions_;
   config::Duration poll_interval_;
-  std::optional<Renewal> renewal_;  // local_ca only
+  config::Duration trust_refresh_interval_{0};  // 0: no remote trust to refresh
+  std::optional<Renewal> renewal_;              // local_ca only
   certs::FileWatcher watcher_;
   net::posix::stream_descriptor events_;  // borrows watcher_.fd(); released, never closed
   std::string watch_error_;               // why events_ is not open
-  net::steady_timer debounce_, poll_, renew_;
+  net::steady_timer debounce_, poll_, renew_, trust_refresh_;
   bool debounce_pending_ = false;
   bool stopped_ = false;
   bool last_ok_ = false;

@@ -65,7 +65,7 @@ Sidecar::Sidecar(config::Config config, SidecarOptions options)
       worker_count_(config_.workers ? config_.workers : usable_cpus()),
       metrics_(std::make_unique<metrics::Metrics>(labels_of(config_), worker_count_,
                                                   config_.metrics.max_peer_labels)) {
-  source_ = certs::make_source(config_);
+  source_ = certs::make_source(config_, options_.aws_environment);
   store_ = std::make_unique<certs::TlsContextStore>(
       config_.tls, [this](std::shared_ptr<const certs::TlsContexts> fresh) {
         for (auto& w : workers_) w->post_contexts(fresh);

@@ -38,6 +38,9 @@ struct SidecarOptions {
   // system resolver. Tests give a slow or failing one.
   ForwardResolver::Lookup lookup;
   std::chrono::milliseconds dns_refresh = ForwardResolver::kRefresh;
+  // Where AWS settings (credentials, endpoints, AWS_CA_BUNDLE) are read for a KMS-wrapped key or
+  // trust.acm_pca_arn; empty: the process environment. Tests point it at a fake.
+  certs::aws::Environment aws_environment;
 };
 
 class Sidecar {
