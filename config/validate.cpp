@@ -42,7 +42,9 @@ void check_trust(const Config& config, Diagnostics& diag) {
   if (config.identity.source == IdentitySource::local_ca || !config.trust.ca_bundle.empty() ||
       !config.trust.acm_pca_arn.empty())
     return;
-  if (diag.has_issue("identity.source") || diag.has_issue("trust.ca_bundle")) return;
+  if (diag.has_issue("identity.source") || diag.has_issue("trust.ca_bundle") ||
+      diag.has_issue("trust.acm_pca_arn"))
+    return;
   diag.add(diag.where("trust.ca_bundle"), "trust.ca_bundle",
            "is required when source is " + std::string(source_name(config.identity.source)));
 }

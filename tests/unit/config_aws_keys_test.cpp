@@ -32,7 +32,7 @@ TEST(ConfigAwsKeys, KeyKmsIsOffByDefaultAndReadAsABool) {
                   head + ", key_kms: true }\ntrust: { ca_bundle: ca.crt }\n" + kListener, "s.yaml")
                   .identity.file.key_kms);
   EXPECT_EQ(load_error(head + ", key_kms: yes }\ntrust: { ca_bundle: ca.crt }\n" + kListener),
-            "sidecar.yaml:3:45: identity.file.key_kms: expected true or false, got \"yes\"");
+            "sidecar.yaml:3:40: identity.file.key_kms: expected true or false, got \"yes\"");
 }
 
 TEST(ConfigAwsKeys, KeyKmsRefusesAPassphraseAtTheKeyThatSetsIt) {
