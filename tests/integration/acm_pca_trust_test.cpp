@@ -49,23 +49,23 @@ TEST_F(AcmPcaTrust, PeersOfThePrivateCaAreAcceptedAndOthersRefused) {
   fake.set_ca(certs::to_pem(pki.ca().certificate()));  // the Private CA issued our identity too
   auto s = sidecar(false, std::chrono::hours(1));
   s->start();
-  EXPECT_TRUE(accepts(*s, pki.leaf("frontend", kFrontendId)));
+  EXPECT_TRUE(accepts(*s, pki.leaf("frontend", kFrontendId, {})));
   TestPki stranger = pki.other_ca("stranger CA");
-  EXPECT_FALSE(accepts(*s, stranger.leaf("frontend", kFrontendId)));
+  EXPECT_FALSE(accepts(*s, stranger.leaf("frontend", kFrontendId, {})));
   EXPECT_EQ(fake.calls("GetCertificateAuthorityCertificate"), 1);
 }
 
 TEST_F(AcmPcaTrust, ANewCaCertificateIsPickedUpByTheRefreshAndTheOldOnesPeersAreRefused) {
   TestPki old_ca = pki.other_ca("private CA 1");
   TestPki new_ca = pki.other_ca("private CA 2");
-  const TestPki::Files old_peer = old_ca.leaf("frontend", kFrontendId);
-  const TestPki::Files new_peer = new_ca.leaf("frontend", kFrontendId);
+  const TestPki::Files old_peer = old_ca.leaf("frontend", kFrontendId, {});
+  const TestPki::Files new_peer = new_ca.leaf("frontend", kFrontendId, {});
   fake.set_ca(certs::to_pem(old_ca.ca().certificate()));
   auto s = sidecar(true, std::chrono::milliseconds(200));
   s->start();
   EXPECT_TRUE(accepts(*s, old_peer));
   EXPECT_FALSE(accepts(*s, new_peer));
-  EXPECT_TRUE(accepts(*s, pki.leaf("ours", kFrontendId))) << "ca_bundle's roots stay trusted";
+  EXPECT_TRUE(accepts(*s, pki.leaf("ours", kFrontendId, {}))) << "ca_bundle's roots stay trusted";
 
   fake.set_ca(certs::to_pem(new_ca.ca().certificate()));
   EXPECT_TRUE(eventually([&] { return accepts(*s, new_peer); }, std::chrono::seconds(5)));
@@ -87,7 +87,7 @@ TEST_F(AcmPcaTrust, ARefusedRefreshKeepsTheTrustAndIsCounted) {
   EXPECT_THAT(r.reason, HasSubstr("trust.acm_pca_arn: AccessDeniedException: ACM-PCA "
                                   "GetCertificateAuthorityCertificate " +
                                   fake.ca_arn()));
-  EXPECT_TRUE(accepts(*s, private_ca.leaf("frontend", kFrontendId)));
+  EXPECT_TRUE(accepts(*s, private_ca.leaf("frontend", kFrontendId, {})));
 }
 
 TEST_F(AcmPcaTrust, AnUnreachableCaAtStartUpServesNothing) {

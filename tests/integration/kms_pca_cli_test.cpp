@@ -97,7 +97,7 @@ TEST_F(KmsPcaCli, KmsWrapWritesOnlyTheEnvelopeMode0600AndASidecarServesIt) {
   options.aws_environment = certs::aws::fixed_environment(env());
   proxy::Sidecar sidecar(std::move(c), options);
   sidecar.start();
-  const TestPki::Files client = pki.leaf("frontend", kFrontendId);
+  const TestPki::Files client = pki.leaf("frontend", kFrontendId, {});
   const TlsClientResult r = tls_client({.port = sidecar.port("in"),
                                         .ca_file = pki.ca_bundle(),
                                         .cert_file = client.cert,
