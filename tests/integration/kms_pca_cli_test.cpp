@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -22,17 +23,17 @@
 namespace mtls::test {
 namespace {
 
-struct Run {
+struct Outcome {
   int status = -1;
   std::string output;  // stdout and stderr
 };
 
 // `command` through the shell with `env` added to this process's environment.
-Run run(const std::string& command, const std::map<std::string, std::string>& env) {
+Outcome run(const std::string& command, const std::map<std::string, std::string>& env) {
   std::string line = "env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE";
   for (const auto& [k, v] : env) line += " '" + k + "=" + v + "'";
   line += " " + command + " 2>&1";
-  Run r;
+  Outcome r;
   FILE* pipe = ::popen(line.c_str(), "r");
   if (!pipe) return r;
   char buffer[4096];
@@ -70,9 +71,9 @@ struct KmsPcaCli : ::testing::Test {
 TEST_F(KmsPcaCli, KmsWrapWritesOnlyTheEnvelopeMode0600AndASidecarServesIt) {
   const TestPki::Files identity = pki.leaf("backend", kBackendId, {"backend.local"});
   const std::string out = pki.dir() + "/tls.key.kms";
-  const Run wrap = run(std::string(MTLS_SIDECAR_BINARY) + " kms-wrap --key-id " +
-                           FakeKmsPca::kAlias + " --in " + identity.key + " --out " + out,
-                       env());
+  const Outcome wrap = run(std::string(MTLS_SIDECAR_BINARY) + " kms-wrap --key-id " +
+                               FakeKmsPca::kAlias + " --in " + identity.key + " --out " + out,
+                           env());
   ASSERT_EQ(wrap.status, 0) << wrap.output;
   EXPECT_THAT(wrap.output, ::testing::HasSubstr("with KMS key " + fake.key_arn()));
   struct stat st {};
@@ -81,9 +82,9 @@ TEST_F(KmsPcaCli, KmsWrapWritesOnlyTheEnvelopeMode0600AndASidecarServesIt) {
   const std::string text = certs::read_file(out);
   EXPECT_TRUE(text.starts_with("-----BEGIN MTLS KMS ENVELOPE-----")) << text;
   EXPECT_EQ(text.find("PRIVATE KEY"), std::string::npos);
-  const Run again = run(std::string(MTLS_SIDECAR_BINARY) + " kms-wrap --key-id " +
-                            FakeKmsPca::kAlias + " --in " + identity.key + " --out " + out,
-                        env());
+  const Outcome again = run(std::string(MTLS_SIDECAR_BINARY) + " kms-wrap --key-id " +
+                                FakeKmsPca::kAlias + " --in " + identity.key + " --out " + out,
+                            env());
   EXPECT_EQ(again.status, 1);
   EXPECT_THAT(again.output, ::testing::HasSubstr("already exists; use --force"));
 
@@ -113,7 +114,7 @@ TEST_F(KmsPcaCli, AwsCliDecryptsADataKeyTheFakeWrapped) {
   const auto key = kms.generate_data_key(fake.key_arn(), certs::aws::kDefaultContext);
   const std::string blob = pki.dir() + "/blob";
   certs::write_file(blob, key.wrapped, 0600);
-  const Run decrypt =
+  const Outcome decrypt =
       run(aws + " kms decrypt --endpoint-url " + fake.url() + " --ciphertext-blob fileb://" + blob +
               " --encryption-context purpose=mtls-sidecar-tls-key --key-id " + fake.key_arn() +
               " --query Plaintext --output text",
@@ -121,7 +122,7 @@ TEST_F(KmsPcaCli, AwsCliDecryptsADataKeyTheFakeWrapped) {
   ASSERT_EQ(decrypt.status, 0) << decrypt.output;
   EXPECT_EQ(trimmed(decrypt.output), certs::aws::base64_encode(key.plaintext.bytes()));
 
-  const Run wrong =
+  const Outcome wrong =
       run(aws + " kms decrypt --endpoint-url " + fake.url() + " --ciphertext-blob fileb://" + blob +
               " --key-id " + fake.key_arn() + " --query Plaintext --output text",
           env());
@@ -134,18 +135,19 @@ TEST_F(KmsPcaCli, AwsCliGetsThePrivateCaCertificate) {
   if (aws.empty()) GTEST_SKIP() << "no aws binary (apt-get install awscli)";
   const std::string root = certs::to_pem(pki.ca().certificate());
   fake.set_ca(root);
-  const Run got = run(aws + " acm-pca get-certificate-authority-certificate --endpoint-url " +
-                          fake.url() + " --certificate-authority-arn " + fake.ca_arn() +
-                          " --query Certificate --output text",
-                      env());
+  const Outcome got = run(aws + " acm-pca get-certificate-authority-certificate --endpoint-url " +
+                              fake.url() + " --certificate-authority-arn " + fake.ca_arn() +
+                              " --query Certificate --output text",
+                          env());
   ASSERT_EQ(got.status, 0) << got.output;
   EXPECT_EQ(trimmed(got.output), trimmed(root));
 
   auto bad = env();
   bad["AWS_SECRET_ACCESS_KEY"] = "wrong";
-  const Run refused = run(aws + " acm-pca get-certificate-authority-certificate --endpoint-url " +
-                              fake.url() + " --certificate-authority-arn " + fake.ca_arn(),
-                          bad);
+  const Outcome refused =
+      run(aws + " acm-pca get-certificate-authority-certificate --endpoint-url " + fake.url() +
+              " --certificate-authority-arn " + fake.ca_arn(),
+          bad);
   EXPECT_NE(refused.status, 0);
   EXPECT_THAT(refused.output, ::testing::HasSubstr("InvalidSignatureException"));
 }
