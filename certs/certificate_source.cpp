@@ -18,23 +18,6 @@ struct Secret {
   ~Secret() { OPENSSL_cleanse(text.data(), text.size()); }
 };
 
-void load_trust(const config::TrustConfig& trust, CertificateBundle& bundle) {
-  if (!trust.ca_bundle.empty()) {
-    bundle.trust_from = {"trust.ca_bundle", trust.ca_bundle};
-    bundle.trust =
-        attribute_to("trust.ca_bundle", [&] { return load_certificates(trust.ca_bundle); });
-  }
-  for (const config::TrustDomainBundle& domain : trust.domains) {
-    bundle.domains.push_back({domain.domain,
-                              attribute_to("trust.domains." + domain.domain,
-                                           [&] { return load_certificates(domain.ca_bundle); }),
-                              domain.ca_bundle});
-  }
-  if (!trust.crl.empty())
-    bundle.crls = attribute_to("trust.crl", [&] { return load_crls(trust.crl); });
-  bundle.accept_stale_crl = trust.crl_stale == config::CrlStale::warn;
-}
-
 // The field that holds a passphrase: its file, or else its variable.
 std::string passphrase_field(const std::string& section, const std::string& file) {
   return section + (file.empty() ? ".key_passphrase_env" : ".key_passphrase_file");
@@ -190,6 +173,23 @@ class LocalCaSource : public CertificateSource {
 
 }  // namespace
 
+void load_trust(const config::TrustConfig& trust, CertificateBundle& bundle) {
+  if (!trust.ca_bundle.empty()) {
+    bundle.trust_from = {"trust.ca_bundle", trust.ca_bundle};
+    bundle.trust =
+        attribute_to("trust.ca_bundle", [&] { return load_certificates(trust.ca_bundle); });
+  }
+  for (const config::TrustDomainBundle& domain : trust.domains) {
+    bundle.domains.push_back({domain.domain,
+                              attribute_to("trust.domains." + domain.domain,
+                                           [&] { return load_certificates(domain.ca_bundle); }),
+                              domain.ca_bundle});
+  }
+  if (!trust.crl.empty())
+    bundle.crls = attribute_to("trust.crl", [&] { return load_crls(trust.crl); });
+  bundle.accept_stale_crl = trust.crl_stale == config::CrlStale::warn;
+}
+
 std::unique_ptr<CertificateSource> make_file_source(const config::Config& config) {
   return std::make_unique<FileSource>(config);
 }
@@ -207,7 +207,7 @@ std::unique_ptr<CertificateSource> make_source(const config::Config& config) {
     case config::IdentitySource::acm:
       break;
   }
-  throw std::runtime_error("identity.source acm: not available in this build yet");
+  return make_acm_source(config);
 }
 
 }  // namespace mtls::certs

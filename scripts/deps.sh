@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev
   libcli11-dev libgtest-dev libgmock-dev cmake ninja-build g++ openssl curl python3 python3-cryptography
-  python3-yaml python3-botocore prometheus clang-format
+  python3-yaml python3-botocore prometheus clang-format awscli
 )
 # CI only (reliability stages): the TLS scanners and clang's libFuzzer.
 [ "${MTLS_CI:-0}" = 1 ] && PACKAGES+=(testssl.sh sslscan clang-14 libclang-rt-14-dev)

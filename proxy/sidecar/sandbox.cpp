@@ -206,8 +206,10 @@ Plan make_plan(const config::Config& config) {
       add_dir(plan, X509_get_default_cert_dir());
       add_dir_of(plan, X509_get_default_cert_file());
       if (const char* dir = std::getenv("SSL_CERT_DIR"); dir && *dir) add_dir(plan, dir);
-      for (const char* env : {"SSL_CERT_FILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-                              "AWS_WEB_IDENTITY_TOKEN_FILE"}) {
+      // The token files are rotated (kubelet, EKS Pod Identity) and read at every refresh.
+      for (const char* env :
+           {"SSL_CERT_FILE", "AWS_CA_BUNDLE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"}) {
         if (const char* file = std::getenv(env); file && *file) add_dir_of(plan, file);
       }
       if (const char* home = std::getenv("HOME"); home && *home)

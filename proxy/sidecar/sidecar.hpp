@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "certs/aws/environment.hpp"
 #include "certs/certificate_source.hpp"
 #include "certs/tls_context_store.hpp"
 #include "config/config.hpp"
@@ -38,6 +39,9 @@ struct SidecarOptions {
   // system resolver. Tests give a slow or failing one.
   ForwardResolver::Lookup lookup;
   std::chrono::milliseconds dns_refresh = ForwardResolver::kRefresh;
+  // Where the acm source reads AWS_* settings and credentials; empty: the process environment.
+  // Tests give a map (setenv is not thread-safe).
+  certs::aws::Environment aws_environment;
 };
 
 class Sidecar {
@@ -73,6 +77,8 @@ class Sidecar {
   void watch_signals();
   void wait_for_connections_to_end();      // control thread, during drain
   certs::ReloadResult reload_on_loader();  // what every ReloadTriggers reload runs
+  // Records an outcome for /certs, /ready, the log and the metrics (loader thread).
+  void note_result(const certs::ReloadResult& result, std::time_t attempt = 0);
   void record_reload(const certs::ReloadResult& result,
                      const std::shared_ptr<const certs::TlsContexts>& current);
   std::string describe_certs() const;
