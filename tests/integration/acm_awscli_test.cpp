@@ -17,17 +17,17 @@
 namespace mtls::test {
 namespace {
 
-struct Run {
+struct CliRun {
   int status = -1;
   std::string output;  // stdout and stderr
 };
 
 // Runs the AWS CLI with only `env` (plus PATH), so no ~/.aws or AWS_* of the host leaks in.
-Run aws_cli(const std::map<std::string, std::string>& env, const std::string& args) {
+CliRun aws_cli(const std::map<std::string, std::string>& env, const std::string& args) {
   std::string command = "env -i PATH=/usr/bin:/bin";
   for (const auto& [name, value] : env) command += " " + name + "='" + value + "'";
   command += " /usr/bin/aws " + args + " 2>&1";
-  Run r;
+  CliRun r;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return r;
   char buffer[4096];
@@ -57,7 +57,7 @@ TEST(AcmAwsCli, ExportsAndDescribesTheCertificateOfTheFake) {
   const std::string common = " --endpoint-url " + acm.url() + " --region " + acm.options().region +
                              " --output json --certificate-arn " + acm.certificate_arn();
 
-  const Run exported = aws_cli(
+  const CliRun exported = aws_cli(
       env, "acm export-certificate" + common + " --passphrase fileb://" + scratch.dir() + "/pass");
   ASSERT_EQ(exported.status, 0) << exported.output;
   ASSERT_EQ(acm.calls("ExportCertificate"), 1) << exported.output;
@@ -75,24 +75,24 @@ TEST(AcmAwsCli, ExportsAndDescribesTheCertificateOfTheFake) {
                                         "wrong"),
                std::runtime_error);
 
-  const Run described = aws_cli(env, "acm describe-certificate" + common);
+  const CliRun described = aws_cli(env, "acm describe-certificate" + common);
   ASSERT_EQ(described.status, 0) << described.output;
   const boost::json::object d =
       boost::json::parse(described.output).as_object().at("Certificate").as_object();
   // "0a:1b:..." against "A1B...": the same number.
   const auto number = [](const std::string& hex) {
-    std::string out;
+    std::string digits;
     for (char c : hex)
-      if (c != ':' && !(out.empty() && c == '0'))
-        out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
+      if (c != ':' && !(digits.empty() && c == '0'))
+        digits += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return digits;
   };
   EXPECT_EQ(number(std::string(d.at("Serial").as_string())), number(acm.serial()));
   EXPECT_EQ(std::string(d.at("Status").as_string()), "ISSUED");
 
   // A request signed with another secret is refused the way AWS refuses it.
   env["AWS_SECRET_ACCESS_KEY"] = "not-the-secret";
-  const Run forged = aws_cli(env, "acm describe-certificate" + common);
+  const CliRun forged = aws_cli(env, "acm describe-certificate" + common);
   EXPECT_NE(forged.status, 0);
   EXPECT_NE(forged.output.find("InvalidSignatureException"), std::string::npos) << forged.output;
 }

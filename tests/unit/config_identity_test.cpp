@@ -129,7 +129,8 @@ trust: { ca_bundle: ca.crt }
   source: acm
   acm: { certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc" }
 trust: { ca_bundle: ca.crt }
-)" + kListener);
+)" + kListener,
+                                               "sidecar.yaml");
   EXPECT_EQ(c.identity.acm.region, "");
 }
 
