@@ -325,7 +325,7 @@ bool Sidecar::ready(std::string& why) const {
   if (!c) {
     std::lock_guard lock(mutex_);
     why = last_reload_.ok || last_reload_.reason.empty()
-              ? "identity not loaded yet"
+              ? "identity not loaded"
               : "identity not loaded: " + last_reload_.reason;
     return false;
   }
