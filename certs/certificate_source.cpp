@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "certs/acm_source.hpp"
 #include "certs/aws/kms_envelope.hpp"
 #include "certs/aws_backed.hpp"
 #include "certs/load_error.hpp"
@@ -19,31 +20,6 @@ struct Secret {
   std::string text;
   ~Secret() { OPENSSL_cleanse(text.data(), text.size()); }
 };
-
-void load_trust(const config::TrustConfig& trust, AwsBacked& aws, CertificateBundle& bundle) {
-  if (!trust.ca_bundle.empty()) {
-    bundle.trust_from = {"trust.ca_bundle", trust.ca_bundle};
-    bundle.trust =
-        attribute_to("trust.ca_bundle", [&] { return load_certificates(trust.ca_bundle); });
-  }
-  // The Private CA's roots join ca_bundle's: both belong to our own trust domain, so a bundle
-  // can carry the old root while the CA moves (or trust a second CA) during a migration.
-  if (!trust.acm_pca_arn.empty()) {
-    if (trust.ca_bundle.empty()) bundle.trust_from = {"trust.acm_pca_arn", trust.acm_pca_arn};
-    for (X509Ptr& root :
-         attribute_to("trust.acm_pca_arn", [&] { return aws.acm_pca_roots(trust.acm_pca_arn); }))
-      bundle.trust.push_back(std::move(root));
-  }
-  for (const config::TrustDomainBundle& domain : trust.domains) {
-    bundle.domains.push_back({domain.domain,
-                              attribute_to("trust.domains." + domain.domain,
-                                           [&] { return load_certificates(domain.ca_bundle); }),
-                              domain.ca_bundle});
-  }
-  if (!trust.crl.empty())
-    bundle.crls = attribute_to("trust.crl", [&] { return load_crls(trust.crl); });
-  bundle.accept_stale_crl = trust.crl_stale == config::CrlStale::warn;
-}
 
 // The field that holds a passphrase: its file, or else its variable.
 std::string passphrase_field(const std::string& section, const std::string& file) {
@@ -149,7 +125,7 @@ class FileSource : public CertificateSource {
           return read_passphrase(identity.key_passphrase_file, identity.key_passphrase_env);
         })};
     b.key = attribute_to("identity.file.key", [&] { return load_key(identity, pass.text); });
-    load_trust(trust, aws_, b);
+    load_trust(trust, &aws_, b);
     return b;
   }
 
@@ -204,7 +180,7 @@ class LocalCaSource : public CertificateSource {
     b.leaf = std::move(issued.cert);
     b.key = std::move(issued.key);
     b.chain.push_back(share(ca.certificate()));
-    load_trust(trust_, aws_, b);
+    load_trust(trust_, &aws_, b);
     if (b.trust.empty()) b.trust.push_back(share(ca.certificate()));
     return b;
   }
@@ -215,6 +191,31 @@ class LocalCaSource : public CertificateSource {
 };
 
 }  // namespace
+
+void load_trust(const config::TrustConfig& trust, AwsBacked* aws, CertificateBundle& bundle) {
+  if (!trust.ca_bundle.empty()) {
+    bundle.trust_from = {"trust.ca_bundle", trust.ca_bundle};
+    bundle.trust =
+        attribute_to("trust.ca_bundle", [&] { return load_certificates(trust.ca_bundle); });
+  }
+  // The Private CA's roots join ca_bundle's: both belong to our own trust domain, so a bundle
+  // can carry the old root while the CA moves (or trust a second CA) during a migration.
+  if (aws && !trust.acm_pca_arn.empty()) {
+    if (trust.ca_bundle.empty()) bundle.trust_from = {"trust.acm_pca_arn", trust.acm_pca_arn};
+    for (X509Ptr& root :
+         attribute_to("trust.acm_pca_arn", [&] { return aws->acm_pca_roots(trust.acm_pca_arn); }))
+      bundle.trust.push_back(std::move(root));
+  }
+  for (const config::TrustDomainBundle& domain : trust.domains) {
+    bundle.domains.push_back({domain.domain,
+                              attribute_to("trust.domains." + domain.domain,
+                                           [&] { return load_certificates(domain.ca_bundle); }),
+                              domain.ca_bundle});
+  }
+  if (!trust.crl.empty())
+    bundle.crls = attribute_to("trust.crl", [&] { return load_crls(trust.crl); });
+  bundle.accept_stale_crl = trust.crl_stale == config::CrlStale::warn;
+}
 
 std::unique_ptr<CertificateSource> make_file_source(const config::Config& config,
                                                     aws::Environment aws_env) {
@@ -236,7 +237,7 @@ std::unique_ptr<CertificateSource> make_source(const config::Config& config,
     case config::IdentitySource::acm:
       break;
   }
-  throw std::runtime_error("identity.source acm: not available in this build yet");
+  return make_acm_source(config, aws_env ? std::move(aws_env) : aws::process_environment());
 }
 
 }  // namespace mtls::certs

@@ -78,7 +78,7 @@ void read_acm(const MapReader& identity, bool chosen, AcmIdentity& out) {
                       {"certificate_arn", "region", "endpoint", "refresh_interval"});
   const Need need = chosen ? Need::required : Need::optional;
   acm.read("certificate_arn", out.certificate_arn, need, check_acm_arn);
-  acm.read("region", out.region, need, check_aws_region);
+  acm.read("region", out.region, Need::optional, check_aws_region);  // else env, else the ARN
   acm.read("endpoint", out.endpoint, Need::optional, check_endpoint_url);
   acm.read("refresh_interval", out.refresh_interval, false);
 }

@@ -12,7 +12,8 @@ constexpr std::array<std::string_view, kHandshakeReasons> kReasonNames = {
 constexpr std::array<std::string_view, kConnectFailures> kConnectNames = {
     "refused", "timeout", "unreachable", "dns", "limit"};
 constexpr std::array<std::string_view, kRefusedReasons> kRefusedNames = {
-    "max_connections", "draining", "accept_error", "max_connection_age", "trust_changed"};
+    "max_connections",    "draining",      "accept_error",
+    "max_connection_age", "trust_changed", "no_identity"};
 }  // namespace
 
 std::string_view name(Direction d) { return d == Direction::inbound ? "inbound" : "outbound"; }

@@ -13,7 +13,8 @@ std::string region_of(const std::string& arn) {
   for (int colon = 0; colon < 3 && at != std::string::npos; ++colon) at = arn.find(':', at + 1);
   const std::size_t end = at == std::string::npos ? at : arn.find(':', at + 1);
   if (end == std::string::npos || end == at + 1)
-    throw AwsError("", arn + ": not an ACM Private CA ARN with a region", 0);
+    throw AwsCallError("GetCertificateAuthorityCertificate", "",
+                       arn + ": not an ACM Private CA ARN with a region", 0);
   return arn.substr(at + 1, end - at - 1);
 }
 
@@ -21,16 +22,15 @@ std::string region_of(const std::string& arn) {
 
 CaCertificate get_ca_certificate(AwsContext& aws, const std::string& ca_arn) {
   const std::string region = region_of(ca_arn);
+  JsonServiceClient pca(kAcmPca, "ACMPrivateCA", endpoint_for(kAcmPca, region, aws.env), region,
+                        aws.credentials, *aws.http);
   json::object reply;
   try {
-    reply = call_json(aws,
-                      {kAcmPca, region, endpoint_for(kAcmPca, region, aws.env),
-                       "ACMPrivateCA.GetCertificateAuthorityCertificate"},
-                      {{"CertificateAuthorityArn", ca_arn}});
-  } catch (const AwsError& e) {
-    throw AwsError(e.code(),
-                   "ACM-PCA GetCertificateAuthorityCertificate " + ca_arn + ": " + e.message(),
-                   e.status());
+    reply = pca.call_object("GetCertificateAuthorityCertificate",
+                            {{"CertificateAuthorityArn", ca_arn}});
+  } catch (const AwsCallError& e) {
+    throw AwsCallError("ACM-PCA GetCertificateAuthorityCertificate " + ca_arn, e.code(),
+                       e.message(), e.status());
   }
   CaCertificate out;
   if (const auto* c = reply.if_contains("Certificate"); c && c->is_string())
@@ -38,10 +38,8 @@ CaCertificate get_ca_certificate(AwsContext& aws, const std::string& ca_arn) {
   if (const auto* c = reply.if_contains("CertificateChain"); c && c->is_string())
     out.chain = c->as_string();
   if (out.certificate.empty())
-    throw AwsError("",
-                   "ACM-PCA GetCertificateAuthorityCertificate " + ca_arn +
-                       ": reply has no Certificate (is the CA still PENDING_CERTIFICATE?)",
-                   200);
+    throw AwsCallError("ACM-PCA GetCertificateAuthorityCertificate " + ca_arn, "",
+                       "reply has no Certificate (is the CA still PENDING_CERTIFICATE?)", 200);
   return out;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // ACM Private CA through JSON 1.1 (ACMPrivateCA): GetCertificateAuthorityCertificate, the CA's
-// certificate and the chain above it, as trust roots (trust.acm_pca_arn). Blocking; AwsContext's
-// rules.
+// certificate and the chain above it, as trust roots (trust.acm_pca_arn). Blocking:
+// JsonServiceClient's rules.
 
 #include <string>
 
@@ -15,7 +15,7 @@ struct CaCertificate {
 };
 
 // Called in the ARN's region (arn:aws:acm-pca:REGION:...), at AWS_ENDPOINT_URL_ACM_PCA >
-// AWS_ENDPOINT_URL > https://acm-pca.<region>.amazonaws.com. Throws AwsError (with the ARN in
+// AWS_ENDPOINT_URL > https://acm-pca.<region>.amazonaws.com. Throws AwsCallError (with the ARN in
 // its message) or CredentialsError.
 CaCertificate get_ca_certificate(AwsContext& aws, const std::string& ca_arn);
 

@@ -19,7 +19,7 @@ json::object context_object(const EncryptionContext& context) {
 std::string text_field(const json::object& o, const char* name, const char* operation) {
   const json::value* v = o.if_contains(name);
   if (!v || !v->is_string())
-    throw AwsError("", std::string("KMS ") + operation + ": reply has no " + name, 200);
+    throw AwsCallError(operation, "", std::string("reply has no ") + name, 200);
   return std::string(v->as_string());
 }
 
@@ -27,7 +27,7 @@ std::string text_field(const json::object& o, const char* name, const char* oper
 SecretBytes secret_field(json::object& o, const char* name, const char* operation) {
   json::value* v = o.if_contains(name);
   if (!v || !v->is_string())
-    throw AwsError("", std::string("KMS ") + operation + ": reply has no " + name, 200);
+    throw AwsCallError(operation, "", std::string("reply has no ") + name, 200);
   json::string& text = v->as_string();
   SecretBytes out{base64_decode(text)};
   OPENSSL_cleanse(text.data(), text.size());
@@ -57,12 +57,12 @@ std::optional<std::string> region_of_arn(std::string_view arn) {
   return std::string(arn.substr(region_start, region_end - region_start));
 }
 
-KmsClient::KmsClient(AwsContext& aws, std::string region)
-    : aws_(aws), region_(std::move(region)), endpoint_(endpoint_for(kKms, region_, aws.env)) {}
+KmsClient::KmsClient(AwsContext& aws, const std::string& region)
+    : json_(kKms, "TrentService", endpoint_for(kKms, region, aws.env), region, aws.credentials,
+            *aws.http) {}
 
 json::object KmsClient::call(const char* operation, const json::object& body) {
-  return call_json(aws_, {kKms, region_, endpoint_, std::string("TrentService.") + operation},
-                   body);
+  return json_.call_object(operation, body);
 }
 
 KmsClient::DataKey KmsClient::generate_data_key(const std::string& key_id,
@@ -98,6 +98,10 @@ SecretBytes kms_unwrap(AwsContext& aws, std::string_view envelope_text) {
   SecretBytes data_key;
   try {
     data_key = kms.decrypt(envelope.wrapped_key, envelope.key_id, envelope.context);
+  } catch (const AwsCallError& e) {
+    // The operation is in the prefix already: "KMS Decrypt with KEY: Code: message".
+    throw std::runtime_error("KMS Decrypt with " + envelope.key_id + ": " +
+                             (e.code().empty() ? "" : e.code() + ": ") + e.message());
   } catch (const std::exception& e) {
     throw std::runtime_error("KMS Decrypt with " + envelope.key_id + ": " + e.what());
   }

@@ -1,6 +1,7 @@
 #pragma once
 // KMS through JSON 1.1 (TrentService): GenerateDataKey for kms-wrap, Decrypt at every load of a
-// KMS-wrapped key, and the two envelope operations built on them. Blocking; AwsContext's rules.
+// KMS-wrapped key, and the two envelope operations built on them. Blocking: JsonServiceClient's
+// rules.
 
 #include <optional>
 #include <string>
@@ -18,7 +19,7 @@ std::optional<std::string> region_of_arn(std::string_view arn);
 class KmsClient {
  public:
   // Calls go to AWS_ENDPOINT_URL_KMS > AWS_ENDPOINT_URL > https://kms.<region>.amazonaws.com.
-  KmsClient(AwsContext& aws, std::string region);
+  KmsClient(AwsContext& aws, const std::string& region);
 
   struct DataKey {
     std::string key_id;  // the key's ARN, whatever alias or id was asked for
@@ -32,9 +33,7 @@ class KmsClient {
 
  private:
   boost::json::object call(const char* operation, const boost::json::object& body);
-  AwsContext& aws_;
-  std::string region_;
-  Url endpoint_;
+  JsonServiceClient json_;
 };
 
 // The envelope of `plaintext` (a PKCS#8 DER key) under a fresh data key of `key_id`. `region`:
@@ -43,8 +42,8 @@ class KmsClient {
 std::string kms_wrap(AwsContext& aws, const std::string& region, const std::string& key_id,
                      const EncryptionContext& context, std::string_view plaintext);
 // The plaintext of an envelope: KMS Decrypt of its data key (in the region of its Key-Id ARN),
-// then AES-256-GCM. Throws std::runtime_error (AwsError for KMS's refusals) saying which step
-// failed and KMS's own message.
+// then AES-256-GCM. Throws std::runtime_error (AwsCallError for KMS's refusals in kms_wrap) saying
+// which step failed and KMS's own message.
 SecretBytes kms_unwrap(AwsContext& aws, std::string_view envelope_text);
 
 }  // namespace mtls::certs::aws

@@ -79,7 +79,8 @@ int cmd_run(const std::string& config_path) {
   }
   sandbox::drop_privileges(plan);
   if (!plan.user.empty()) log::info("running as user " + plan.user);
-  log::info("ready");
+  std::string why;
+  log::info(sidecar.ready(why) ? "ready" : "started; not ready yet: " + why);
   sidecar.wait();
   sidecar.stop();
   log::info("stopped");

@@ -83,6 +83,19 @@ void check_without_aws(const config::Config& config, Preflight& out) {
         [](const std::string& p) { certs::load_certificates(p); });
 }
 
+// An acm identity exists only in AWS: check-config calls nothing (it runs in CI and on hosts
+// without the task's role). What can be checked here is: the trust files, and that a region and
+// endpoint resolve from the config and the environment. Credentials are looked for at run time.
+void check_acm(const config::Config& config, Preflight& out) {
+  try {
+    certs::make_source(config);  // resolves region, endpoint, AWS_CA_BUNDLE; loads trust files
+  } catch (const certs::LoadError& e) {
+    out.errors.push_back(config::issue_at(config, e.field(), config::as_written(config, e.what())));
+  } catch (const std::exception& e) {
+    out.errors.push_back(config::issue_at(config, "identity.acm", e.what()));
+  }
+}
+
 std::string octal(mode_t mode) {
   char text[8];
   std::snprintf(text, sizeof text, "%04o", unsigned(mode & 07777));
@@ -128,11 +141,6 @@ void check_secret_modes(const config::Config& config, Preflight& out) {
 
 std::vector<config::Issue> not_built(const config::Config& config) {
   std::vector<config::Issue> issues;
-  if (config.identity.source == config::IdentitySource::acm) {
-    issues.push_back(config::issue_at(config, "identity.source",
-                                      "source acm is not available in this build yet; use file "
-                                      "or local_ca"));
-  }
   // HTTP mode (identity header, pooled upstream connections) is not built: relaying bytes
   // without the header an app configured for it expects would fail silently.
   const auto refuse_http = [&](const std::string& path, const std::string& name,
@@ -156,9 +164,11 @@ Preflight preflight(const config::Config& config) {
   Preflight out;
   out.errors = not_built(config);
   check_secret_modes(config, out);
-  if (calls_aws(config)) {
+  if (config.identity.source == config::IdentitySource::acm) {
+    check_acm(config, out);
+  } else if (calls_aws(config)) {
     check_without_aws(config, out);
-  } else if (config.identity.source != config::IdentitySource::acm) {
+  } else {
     check_identity(config, out);
   }
   return out;

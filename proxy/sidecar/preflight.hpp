@@ -21,7 +21,7 @@ struct Preflight {
 
 Preflight preflight(const config::Config& config);
 
-// The parts of the schema this build does not provide (protocol: http, identity.source: acm):
+// The parts of the schema this build does not provide (protocol: http):
 // the one place that refuses them, for preflight() and for Sidecar::start().
 std::vector<config::Issue> not_built(const config::Config& config);
 

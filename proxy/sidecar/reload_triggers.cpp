@@ -1,5 +1,6 @@
 #include "proxy/sidecar/reload_triggers.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -37,11 +38,15 @@ ReloadTriggers::ReloadTriggers(net::io_context& loader, const config::Config& co
       poll_(loader),
       renew_(loader),
       trust_refresh_(loader),
+      remote_(loader),
       random_(std::random_device{}()) {
   if (!config.trust.acm_pca_arn.empty())
     trust_refresh_interval_ = config.trust.acm_pca_refresh_interval;
   if (config.identity.source == config::IdentitySource::local_ca) {
     renewal_ = Renewal{config.identity.local_ca.ttl, config.identity.local_ca.renew_at};
+  }
+  if (config.identity.source == config::IdentitySource::acm) {
+    remote_refresh_ = config.identity.acm.refresh_interval;
   }
   error_code ec;
   if (watcher_.available()) events_.assign(watcher_.fd(), ec);
@@ -72,6 +77,7 @@ void ReloadTriggers::stop() {
   poll_.cancel();
   renew_.cancel();
   trust_refresh_.cancel();
+  remote_.cancel();
 }
 
 certs::ReloadResult ReloadTriggers::reload_now(std::string_view why) {
@@ -86,7 +92,14 @@ certs::ReloadResult ReloadTriggers::reload_now(std::string_view why) {
     schedule_debounce();  // the files moved under the load (a second swap): look again
   }
   schedule_renewal(result.ok);
+  schedule_remote(result.ok);
   return result;
+}
+
+void ReloadTriggers::reload_soon(std::string why) {
+  net::post(remote_.get_executor(), [this, why = std::move(why)] {
+    if (!stopped_) reload_now(why);
+  });
 }
 
 void ReloadTriggers::do_wait_events() {
@@ -130,7 +143,7 @@ void ReloadTriggers::on_poll() {
   watcher_.rewatch();
   if (watcher_.fingerprint() != loaded_fingerprint_) {
     reload_now("periodic check: files changed");
-  } else if (!last_ok_ && !renewal_) {
+  } else if (!last_ok_ && !renewal_ && !remote_refresh_) {     // those retry on their backoff
     reload_now("periodic check: retrying the failed reload");  // local_ca retries on backoff
   } else {
     log_periodic_warnings();
@@ -166,6 +179,47 @@ void ReloadTriggers::schedule_trust_refresh() {
     reload_now("ACM Private CA refresh");
     schedule_trust_refresh();
   });
+}
+
+void ReloadTriggers::schedule_remote(bool ok) {
+  if (!remote_refresh_ || stopped_) return;
+  std::chrono::milliseconds delay = *remote_refresh_;
+  if (ok) {
+    backoff_.reset();
+  } else {
+    // Sidecars that failed together (an AWS outage, throttling) must not retry together.
+    const std::chrono::milliseconds step = backoff_.next();
+    std::uniform_real_distribution<double> share(0.5, 1.0);
+    delay = std::chrono::milliseconds(std::llround(double(step.count()) * share(random_)));
+    log::warn("acm: retrying in " + seconds_text(delay) +
+              (actions_.current() ? "; the current identity keeps serving" : ""));
+  }
+  remote_.expires_after(delay);
+  remote_.async_wait([this](error_code ec) {
+    if (!ec && !stopped_) on_remote();
+  });
+}
+
+void ReloadTriggers::on_remote() {
+  if (!last_ok_ || !actions_.current()) {
+    reload_now("acm: retrying the failed load");
+    return;
+  }
+  bool changed = false;
+  try {
+    changed = actions_.remote_changed();
+  } catch (const std::exception& e) {
+    actions_.record_failure({false, e.what()});
+    schedule_remote(false);
+    return;
+  }
+  if (changed) {
+    reload_now("acm: certificate renewed");
+    return;
+  }
+  log::debug("acm: certificate unchanged");
+  log_periodic_warnings();
+  schedule_remote(true);
 }
 
 void ReloadTriggers::log_loaded(std::string_view why) {

@@ -84,9 +84,8 @@ TEST_F(AcmPcaTrust, ARefusedRefreshKeepsTheTrustAndIsCounted) {
   }));
   const certs::ReloadResult r = s->reload();
   EXPECT_FALSE(r.ok);
-  EXPECT_THAT(r.reason, HasSubstr("trust.acm_pca_arn: AccessDeniedException: ACM-PCA "
-                                  "GetCertificateAuthorityCertificate " +
-                                  fake.ca_arn()));
+  EXPECT_THAT(r.reason, HasSubstr("trust.acm_pca_arn: ACM-PCA GetCertificateAuthorityCertificate " +
+                                  fake.ca_arn() + ": AccessDeniedException"));
   EXPECT_TRUE(accepts(*s, private_ca.leaf("frontend", kFrontendId, {})));
 }
 

@@ -7,8 +7,7 @@
 #include <stdexcept>
 
 #include "certs/aws/json_client.hpp"
-#include "tests/support/sigv4_vectors.hpp"
-#include "tests/support/sigv4_verifier.hpp"
+#include "tests/support/aws_json_wire.hpp"
 
 namespace mtls::test {
 namespace {
@@ -22,10 +21,8 @@ constexpr std::string_view kAccount = "111122223333";
 constexpr std::string_view kBlobMagic = "FKMS1";
 constexpr std::size_t kNonce = 12, kTag = 16;
 
-HttpResponse error(std::string type, std::string message) {
-  json::object o{{"__type", std::move(type)}, {"message", std::move(message)}};
-  HttpResponse r{400, {{"Content-Type", "application/x-amz-json-1.1"}}, json::serialize(o)};
-  return r;
+HttpResponse error(const std::string& type, const std::string& message) {
+  return aws_json_error(400, type, message);
 }
 
 HttpResponse ok(const json::object& o) {
@@ -127,6 +124,11 @@ void FakeKmsPca::deny(std::string operation) {
   denied_ = std::move(operation);
 }
 
+void FakeKmsPca::fail(std::string operation, int times, unsigned status, std::string type) {
+  std::lock_guard lock(mutex_);
+  failures_.add(std::move(operation), times, status, type, "scripted " + type);
+}
+
 int FakeKmsPca::calls(std::string_view operation) const {
   std::lock_guard lock(mutex_);
   const auto it = calls_.find(operation);
@@ -145,26 +147,15 @@ std::map<std::string, std::string> FakeKmsPca::environment() const {
 }
 
 HttpResponse FakeKmsPca::handle(const certs::aws::HttpRequest& r) {
-  const std::string target = header_value(r, "X-Amz-Target");
-  const std::size_t dot = target.find('.');
-  const std::string prefix = target.substr(0, dot);
-  const std::string operation = dot == std::string::npos ? "" : target.substr(dot + 1);
-  const std::string service = prefix == "TrentService"   ? "kms"
-                              : prefix == "ACMPrivateCA" ? "acm-pca"
-                                                         : "";
-  if (r.method != "POST" || r.path != "/" || service.empty())
-    return error("UnknownOperationException", "unknown X-Amz-Target \"" + target + "\"");
-  if (header_value(r, "Content-Type") != "application/x-amz-json-1.1")
-    return error("SerializationException", "Content-Type must be application/x-amz-json-1.1");
-  const std::string problem = sigv4_problem(r, {{{kAccessKey, kSecretKey}}, kRegion, service});
-  if (!problem.empty())
-    return error("InvalidSignatureException",
-                 "The request signature we calculated does not match the signature you "
-                 "provided: " +
-                     problem);
+  const auto call = read_json_call(r, {{{"TrentService", "kms"}, {"ACMPrivateCA", "acm-pca"}},
+                                       {{kAccessKey, kSecretKey}},
+                                       kRegion});
+  if (const auto* refused = std::get_if<HttpResponse>(&call)) return *refused;
+  const auto& [prefix, operation, service] = std::get<JsonCallTarget>(call);
   {
     std::lock_guard lock(mutex_);
     ++calls_[operation];
+    if (auto failure = failures_.next(operation)) return *failure;
     if (!denied_.empty() && denied_ == operation)
       return error("AccessDeniedException",
                    "User: arn:aws:iam::111122223333:user/test is not "

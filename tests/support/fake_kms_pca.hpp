@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "tests/support/aws_json_wire.hpp"
 #include "tests/support/fake_http_server.hpp"
 #include "tests/support/test_pki.hpp"
 
@@ -42,6 +43,9 @@ class FakeKmsPca {
   // AccessDeniedException for every later call of `operation` ("Decrypt",
   // "GetCertificateAuthorityCertificate"); deny("") allows everything again.
   void deny(std::string operation);
+  // The next `times` calls of `operation` ("" for any) fail with HTTP `status` and an error of
+  // `type` (ThrottlingException, ExpiredTokenException, InternalFailure, ...).
+  void fail(std::string operation, int times, unsigned status, std::string type);
   // How many calls of `operation` were answered (successfully or not), signature checked.
   int calls(std::string_view operation) const;
 
@@ -59,6 +63,7 @@ class FakeKmsPca {
   std::map<std::string, std::string> keys_;  // key ARN -> AES-256 key
   std::string ca_certificate_, ca_chain_;
   std::string denied_;
+  ScriptedFailures failures_;
   std::map<std::string, int, std::less<>> calls_;
   std::unique_ptr<FakeHttpServer> server_;  // last: stops before the state it uses goes
 };

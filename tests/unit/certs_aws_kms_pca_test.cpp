@@ -91,5 +91,37 @@ TEST_F(KmsPca, PrivateCaCertificateAndChainComeBackAsSet) {
               HasSubstr("AccessDeniedException"));
 }
 
+// KMS and ACM-PCA go through the same JsonServiceClient as ACM: its retries and its credential
+// refresh apply to them too.
+TEST_F(KmsPca, ThrottlingAndServerErrorsAreRetriedForKmsAndPca) {
+  const std::string envelope = kms_wrap(aws, "", fake.key_arn(), kDefaultContext, "secret!");
+  fake.fail("Decrypt", 1, 400, "ThrottlingException");
+  fake.fail("Decrypt", 1, 500, "KMSInternalException");
+  EXPECT_EQ(kms_unwrap(aws, envelope).bytes(), "secret!");
+  EXPECT_EQ(fake.calls("Decrypt"), 3);
+
+  fake.set_ca(to_pem(pki.ca().certificate()));
+  fake.fail("GetCertificateAuthorityCertificate", 1, 503, "ServiceUnavailable");
+  EXPECT_FALSE(get_ca_certificate(aws, fake.ca_arn()).certificate.empty());
+  EXPECT_EQ(fake.calls("GetCertificateAuthorityCertificate"), 2);
+}
+
+TEST_F(KmsPca, RetriesAreBoundedAndNamedByTheOperation) {
+  fake.fail("GenerateDataKey", -1, 400, "ThrottlingException");
+  EXPECT_THAT(error_of([&] { kms_wrap(aws, "", fake.key_arn(), kDefaultContext, "x"); }),
+              HasSubstr("GenerateDataKey: ThrottlingException"));
+  EXPECT_EQ(fake.calls("GenerateDataKey"), RetryPolicy{}.max_attempts);
+}
+
+TEST_F(KmsPca, AnExpiredTokenResolvesTheCredentialsAgainOnce) {
+  const std::string envelope = kms_wrap(aws, "", fake.key_arn(), kDefaultContext, "secret!");
+  fake.fail("Decrypt", 1, 400, "ExpiredTokenException");
+  EXPECT_EQ(kms_unwrap(aws, envelope).bytes(), "secret!");
+  EXPECT_EQ(fake.calls("Decrypt"), 2);
+  fake.fail("Decrypt", 2, 400, "ExpiredTokenException");
+  EXPECT_THAT(error_of([&] { kms_unwrap(aws, envelope); }), HasSubstr("ExpiredTokenException"));
+  EXPECT_EQ(fake.calls("Decrypt"), 4);
+}
+
 }  // namespace
 }  // namespace mtls::certs::aws
