@@ -95,7 +95,9 @@ TEST_F(AcmPcaTrust, AnUnreachableCaAtStartUpServesNothing) {
     s->start();
     ADD_FAILURE() << "started";
   } catch (const std::exception& e) {
-    EXPECT_THAT(e.what(), HasSubstr("trust.acm_pca_arn: ResourceNotFoundException"));
+    EXPECT_THAT(e.what(),
+                HasSubstr("trust.acm_pca_arn: ACM-PCA GetCertificateAuthorityCertificate " +
+                          fake.ca_arn() + ": ResourceNotFoundException"));
   }
   EXPECT_EQ(s->contexts(), nullptr);
 }

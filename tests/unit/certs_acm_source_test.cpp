@@ -2,11 +2,15 @@
 // remote_changed() call, when they export, and how region and endpoint are resolved.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "certs/acm_source.hpp"
 #include "certs/load_error.hpp"
+#include "certs/pem.hpp"
 #include "certs/tls_contexts.hpp"
 #include "certs/x509_fields.hpp"
 #include "tests/support/fake_acm.hpp"
+#include "tests/support/fake_kms_pca.hpp"
 
 namespace mtls::certs {
 namespace {
@@ -24,6 +28,38 @@ TEST(AcmSource, ConstructionCallsNoAws) {
       make_acm_source(acm_config(acm), fixed_environment(test::acm_environment(acm, home.dir())));
   EXPECT_EQ(source->name(), "acm");
   EXPECT_TRUE(acm.requests().empty());
+}
+
+// An acm identity with trust.acm_pca_arn: the Private CA's roots join the trust at load, and
+// building the source (what check-config does) asks neither service.
+TEST(AcmSource, AddsTheRootsOfTrustAcmPcaArnAtLoadOnly) {
+  test::TestPki home;
+  test::FakeKmsPca pca(home);
+  test::FakeAcm::Options options;
+  options.region = test::FakeKmsPca::kRegion;
+  options.access_key_id = test::FakeKmsPca::kAccessKey;
+  options.secret_access_key = test::FakeKmsPca::kSecretKey;
+  test::FakeAcm acm(options);
+  const test::TestPki::Files private_ca = home.leaf("private-ca", "spiffe://ca.test/ca", {});
+  pca.set_ca(read_file(private_ca.cert));
+
+  auto env = test::acm_environment(acm, home.dir());
+  env["AWS_ENDPOINT_URL_ACM_PCA"] = pca.url();
+  // One AWS_CA_BUNDLE for the two fakes' HTTPS certificates.
+  const std::string both = home.dir() + "/aws-ca.pem";
+  std::ofstream(both) << read_file(acm.ca_bundle())
+                      << read_file(pca.environment().at("AWS_CA_BUNDLE"));
+  env["AWS_CA_BUNDLE"] = both;
+  config::Config config = acm_config(acm);
+  config.trust.acm_pca_arn = pca.ca_arn();
+
+  const auto source = make_acm_source(config, fixed_environment(env));
+  EXPECT_TRUE(acm.requests().empty());
+  EXPECT_EQ(pca.calls("GetCertificateAuthorityCertificate"), 0);
+  const CertificateBundle b = source->load();
+  EXPECT_EQ(pca.calls("GetCertificateAuthorityCertificate"), 1);
+  ASSERT_EQ(b.trust.size(), 2u);  // ca_bundle's root, then the Private CA's
+  EXPECT_EQ(to_pem(b.trust[1].get()), read_file(private_ca.cert));
 }
 
 TEST(AcmSource, ExportsOnceAndAgainOnlyAfterARenewal) {
