@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "certs/aws_backed.hpp"
 #include "certs/pem.hpp"
@@ -30,12 +31,15 @@ struct KmsWrappedKey : ::testing::Test {
   const TestPki::Files client = pki.leaf("frontend", kFrontendId, {"frontend.local"});
 
   // A fresh identity: its certificate and its key, wrapped as kms-wrap does (the PEM key is
-  // never written).
-  IssuedPem write_identity(const std::string& key_id) {
+  // never written). `spoil` changes the envelope before it is written: the file watcher must
+  // never see a good envelope that a test means to be broken.
+  IssuedPem write_identity(const std::string& key_id,
+                           const std::function<void(std::string&)>& spoil = {}) {
     IssuedPem issued = issue_pem(pki.ca(), kBackendId, {"backend.local"});
     certs::AwsBacked aws(certs::aws::fixed_environment(fake.environment()));
     const certs::EvpPkeyPtr key = certs::parse_private_key(issued.key, "test key");
-    const std::string wrapped = aws.wrap_key(key.get(), key_id, "", certs::aws::kDefaultContext);
+    std::string wrapped = aws.wrap_key(key.get(), key_id, "", certs::aws::kDefaultContext);
+    if (spoil) spoil(wrapped);
     certs::write_file(envelope, wrapped, 0600);
     certs::write_file(cert, issued.cert, 0644);
     return issued;
@@ -111,23 +115,21 @@ TEST_F(KmsWrappedKey, ReloadFailuresKeepTheOldIdentityAndAreCounted) {
   const std::vector<Refusal> refusals = {
       {"KMS denies Decrypt", "AccessDeniedException",
        [&] {
-         write_identity(fake.key_arn());
          fake.deny("Decrypt");
+         write_identity(fake.key_arn());
        }},
       {"envelope names another key", "IncorrectKeyException",
        [&] {
-         write_identity(fake.key_arn());
-         std::string text = certs::read_file(envelope);
-         text.replace(text.find(fake.key_arn()), fake.key_arn().size(), fake.other_key_arn());
-         certs::write_file(envelope, text, 0600);
+         write_identity(fake.key_arn(), [&](std::string& text) {
+           text.replace(text.find(fake.key_arn()), fake.key_arn().size(), fake.other_key_arn());
+         });
        }},
       {"body tampered", "does not authenticate",
        [&] {
-         write_identity(fake.key_arn());
-         std::string text = certs::read_file(envelope);
-         const std::size_t body = text.find("\n\n") + 2;
-         text[body + 5] = text[body + 5] == 'A' ? 'B' : 'A';
-         certs::write_file(envelope, text, 0600);
+         write_identity(fake.key_arn(), [](std::string& text) {
+           const std::size_t body = text.find("\n\n") + 2;
+           text[body + 5] = text[body + 5] == 'A' ? 'B' : 'A';
+         });
        }},
   };
   double failures = 0;
