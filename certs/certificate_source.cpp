@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "certs/acm_source.hpp"
+#include "certs/aws/kms_envelope.hpp"
+#include "certs/aws_backed.hpp"
 #include "certs/load_error.hpp"
 #include "certs/local_ca.hpp"
 #include "certs/pem.hpp"
@@ -17,23 +20,6 @@ struct Secret {
   std::string text;
   ~Secret() { OPENSSL_cleanse(text.data(), text.size()); }
 };
-
-void load_trust(const config::TrustConfig& trust, CertificateBundle& bundle) {
-  if (!trust.ca_bundle.empty()) {
-    bundle.trust_from = {"trust.ca_bundle", trust.ca_bundle};
-    bundle.trust =
-        attribute_to("trust.ca_bundle", [&] { return load_certificates(trust.ca_bundle); });
-  }
-  for (const config::TrustDomainBundle& domain : trust.domains) {
-    bundle.domains.push_back({domain.domain,
-                              attribute_to("trust.domains." + domain.domain,
-                                           [&] { return load_certificates(domain.ca_bundle); }),
-                              domain.ca_bundle});
-  }
-  if (!trust.crl.empty())
-    bundle.crls = attribute_to("trust.crl", [&] { return load_crls(trust.crl); });
-  bundle.accept_stale_crl = trust.crl_stale == config::CrlStale::warn;
-}
 
 // The field that holds a passphrase: its file, or else its variable.
 std::string passphrase_field(const std::string& section, const std::string& file) {
@@ -86,7 +72,8 @@ CertificateBundle load_consistently(const std::vector<std::string>& paths, Load 
 
 class FileSource : public CertificateSource {
  public:
-  explicit FileSource(const config::Config& c) : identity_(c.identity.file), trust_(c.trust) {}
+  FileSource(const config::Config& c, aws::Environment env)
+      : identity_(c.identity.file), trust_(c.trust), aws_(std::move(env)) {}
 
   CertificateBundle load() override {
     return load_consistently(watched_files(), [this] {
@@ -109,8 +96,21 @@ class FileSource : public CertificateSource {
   }
 
  private:
+  EvpPkeyPtr load_key(const config::FileIdentity& identity, const std::string& passphrase) {
+    if (identity.key_kms) return aws_.load_kms_key(identity.key);
+    try {
+      return load_private_key(identity.key, passphrase);
+    } catch (const std::exception&) {
+      if (aws::looks_like_envelope(read_file(identity.key)))
+        throw std::runtime_error(identity.key +
+                                 ": is a KMS envelope (mtls-sidecar kms-wrap); set "
+                                 "identity.file.key_kms: true to have KMS unwrap it");
+      throw;
+    }
+  }
+
   CertificateBundle load_once(const config::FileIdentity& identity,
-                              const config::TrustConfig& trust) const {
+                              const config::TrustConfig& trust) {
     CertificateBundle b;
     b.source = "file";
     b.origin = identity_.cert;
@@ -124,19 +124,20 @@ class FileSource : public CertificateSource {
         attribute_to(passphrase_field("identity.file", identity.key_passphrase_file), [&] {
           return read_passphrase(identity.key_passphrase_file, identity.key_passphrase_env);
         })};
-    b.key = attribute_to("identity.file.key",
-                         [&] { return load_private_key(identity.key, pass.text); });
-    load_trust(trust, b);
+    b.key = attribute_to("identity.file.key", [&] { return load_key(identity, pass.text); });
+    load_trust(trust, &aws_, b);
     return b;
   }
 
   config::FileIdentity identity_;
   config::TrustConfig trust_;
+  AwsBacked aws_;
 };
 
 class LocalCaSource : public CertificateSource {
  public:
-  explicit LocalCaSource(const config::Config& c) : ca_(c.identity.local_ca), trust_(c.trust) {}
+  LocalCaSource(const config::Config& c, aws::Environment env)
+      : ca_(c.identity.local_ca), trust_(c.trust), aws_(std::move(env)) {}
 
   CertificateBundle load() override {
     return load_consistently(watched_files(), [this] { return load_once(); });
@@ -151,7 +152,7 @@ class LocalCaSource : public CertificateSource {
   }
 
  private:
-  CertificateBundle load_once() const {
+  CertificateBundle load_once() {
     const std::string dir_field = "identity.local_ca.dir";
     std::error_code ec;
     if (!std::filesystem::is_directory(ca_.dir, ec)) {
@@ -179,35 +180,64 @@ class LocalCaSource : public CertificateSource {
     b.leaf = std::move(issued.cert);
     b.key = std::move(issued.key);
     b.chain.push_back(share(ca.certificate()));
-    load_trust(trust_, b);
+    load_trust(trust_, &aws_, b);
     if (b.trust.empty()) b.trust.push_back(share(ca.certificate()));
     return b;
   }
 
   config::LocalCaIdentity ca_;
   config::TrustConfig trust_;
+  AwsBacked aws_;
 };
 
 }  // namespace
 
-std::unique_ptr<CertificateSource> make_file_source(const config::Config& config) {
-  return std::make_unique<FileSource>(config);
+void load_trust(const config::TrustConfig& trust, AwsBacked* aws, CertificateBundle& bundle) {
+  if (!trust.ca_bundle.empty()) {
+    bundle.trust_from = {"trust.ca_bundle", trust.ca_bundle};
+    bundle.trust =
+        attribute_to("trust.ca_bundle", [&] { return load_certificates(trust.ca_bundle); });
+  }
+  // The Private CA's roots join ca_bundle's: both belong to our own trust domain, so a bundle
+  // can carry the old root while the CA moves (or trust a second CA) during a migration.
+  if (aws && !trust.acm_pca_arn.empty()) {
+    if (trust.ca_bundle.empty()) bundle.trust_from = {"trust.acm_pca_arn", trust.acm_pca_arn};
+    for (X509Ptr& root :
+         attribute_to("trust.acm_pca_arn", [&] { return aws->acm_pca_roots(trust.acm_pca_arn); }))
+      bundle.trust.push_back(std::move(root));
+  }
+  for (const config::TrustDomainBundle& domain : trust.domains) {
+    bundle.domains.push_back({domain.domain,
+                              attribute_to("trust.domains." + domain.domain,
+                                           [&] { return load_certificates(domain.ca_bundle); }),
+                              domain.ca_bundle});
+  }
+  if (!trust.crl.empty())
+    bundle.crls = attribute_to("trust.crl", [&] { return load_crls(trust.crl); });
+  bundle.accept_stale_crl = trust.crl_stale == config::CrlStale::warn;
 }
 
-std::unique_ptr<CertificateSource> make_local_ca_source(const config::Config& config) {
-  return std::make_unique<LocalCaSource>(config);
+std::unique_ptr<CertificateSource> make_file_source(const config::Config& config,
+                                                    aws::Environment aws_env) {
+  return std::make_unique<FileSource>(config, aws_env ? aws_env : aws::process_environment());
 }
 
-std::unique_ptr<CertificateSource> make_source(const config::Config& config) {
+std::unique_ptr<CertificateSource> make_local_ca_source(const config::Config& config,
+                                                        aws::Environment aws_env) {
+  return std::make_unique<LocalCaSource>(config, aws_env ? aws_env : aws::process_environment());
+}
+
+std::unique_ptr<CertificateSource> make_source(const config::Config& config,
+                                               aws::Environment aws_env) {
   switch (config.identity.source) {
     case config::IdentitySource::file:
-      return make_file_source(config);
+      return make_file_source(config, std::move(aws_env));
     case config::IdentitySource::local_ca:
-      return make_local_ca_source(config);
+      return make_local_ca_source(config, std::move(aws_env));
     case config::IdentitySource::acm:
       break;
   }
-  throw std::runtime_error("identity.source acm: not available in this build yet");
+  return make_acm_source(config, aws_env ? std::move(aws_env) : aws::process_environment());
 }
 
 }  // namespace mtls::certs

@@ -36,6 +36,9 @@ struct FileIdentity {
   std::string key;   // PEM: PKCS#8 (encrypted or not), SEC1 or PKCS#1
   std::string key_passphrase_file;
   std::string key_passphrase_env;
+  // `key` is a KMS envelope (`mtls-sidecar kms-wrap`): its data key is unwrapped by KMS Decrypt
+  // at every load, the private key exists only in memory. Excludes the passphrase keys.
+  bool key_kms = false;
   Duration poll_interval = std::chrono::minutes(1);
   // A DER OCSP response for `cert`, stapled to our handshakes; read and watched with the pair.
   std::string ocsp_response;
@@ -89,6 +92,10 @@ struct TrustConfig {
   std::string crl;
   CrlStale crl_stale = CrlStale::refuse;
   OcspPolicy ocsp = OcspPolicy::off;
+  // ACM Private CA whose certificate (and chain) are added to ca_bundle's roots, fetched at every
+  // load and again every acm_pca_refresh_interval. Empty: none.
+  std::string acm_pca_arn;
+  Duration acm_pca_refresh_interval = std::chrono::hours(1);
 };
 
 // Mozilla's server-side TLS profiles: modern is TLS 1.3 only; intermediate adds TLS 1.2 with

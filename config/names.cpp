@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mtls::config::detail {
 namespace {
@@ -133,6 +134,27 @@ bool check_acm_arn(std::string_view arn, std::string& why) {
       arn.substr(partition_end, 5) != ":acm:") {
     why =
         quoted(arn) + " is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)";
+    return false;
+  }
+  return true;
+}
+
+bool check_acm_pca_arn(std::string_view arn, std::string& why) {
+  // The region field is where GetCertificateAuthorityCertificate is sent, so it must be there.
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    const std::size_t colon = arn.find(':', start);
+    parts.push_back(arn.substr(start, colon == std::string_view::npos ? colon : colon - start));
+    if (colon == std::string_view::npos || parts.size() == 6) break;
+    start = colon + 1;
+  }
+  std::string region_why;
+  if (parts.size() != 6 || parts[0] != "arn" || parts[2] != "acm-pca" ||
+      !check_aws_region(parts[3], region_why) || !parts[5].starts_with("certificate-authority/") ||
+      parts[5].size() == std::string_view("certificate-authority/").size()) {
+    why = quoted(arn) +
+          " is not an ACM Private CA ARN "
+          "(arn:aws:acm-pca:REGION:ACCOUNT:certificate-authority/ID)";
     return false;
   }
   return true;

@@ -24,6 +24,8 @@ bool check_spiffe_id(std::string_view id, std::string& why);         // spiffe:/
 bool check_trust_domain(std::string_view domain, std::string& why);  // demo.local, no scheme
 bool check_env_name(std::string_view name, std::string& why);
 bool check_acm_arn(std::string_view arn, std::string& why);
+// arn:PARTITION:acm-pca:REGION:ACCOUNT:certificate-authority/ID; the region is where it is called.
+bool check_acm_pca_arn(std::string_view arn, std::string& why);
 bool check_aws_region(std::string_view region, std::string& why);
 bool check_endpoint_url(std::string_view url, std::string& why);
 // A POSIX user name (letters, digits, '_', '.', '-'; not starting with '-'; at most 32 bytes; a

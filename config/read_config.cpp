@@ -124,8 +124,11 @@ void read_trust_domains(Diagnostics& diag, const std::optional<Field>& field,
 
 void read_trust(const MapReader& top, TrustConfig& out) {
   const MapReader trust(top.diag(), top.get("trust"),
-                        {"ca_bundle", "domains", "crl", "crl_stale", "ocsp"});
-  trust.read("ca_bundle", out.ca_bundle);  // required unless local_ca: validate.cpp
+                        {"ca_bundle", "domains", "crl", "crl_stale", "ocsp", "acm_pca_arn",
+                         "acm_pca_refresh_interval"});
+  trust.read("ca_bundle", out.ca_bundle);  // required unless local_ca or acm_pca_arn: validate.cpp
+  trust.read("acm_pca_arn", out.acm_pca_arn, Need::optional, check_acm_pca_arn);
+  trust.read("acm_pca_refresh_interval", out.acm_pca_refresh_interval, false);
   read_trust_domains(top.diag(), trust.get("domains"), out.domains);
   trust.read("crl", out.crl);
   std::string stale;

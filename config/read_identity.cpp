@@ -31,13 +31,14 @@ std::optional<Field> section(const MapReader& identity, IdentitySource source, b
 
 void read_file(const MapReader& identity, bool chosen, FileIdentity& out) {
   const MapReader file(identity.diag(), section(identity, IdentitySource::file, chosen),
-                       {"cert", "key", "key_passphrase_file", "key_passphrase_env", "poll_interval",
-                        "ocsp_response"});
+                       {"cert", "key", "key_passphrase_file", "key_passphrase_env", "key_kms",
+                        "poll_interval", "ocsp_response"});
   const Need need = chosen ? Need::required : Need::optional;
   file.read("cert", out.cert, need);
   file.read("key", out.key, need);
   file.read("key_passphrase_file", out.key_passphrase_file);
   file.read("key_passphrase_env", out.key_passphrase_env, Need::optional, check_env_name);
+  file.read("key_kms", out.key_kms);
   file.read("poll_interval", out.poll_interval, false);
   file.read("ocsp_response", out.ocsp_response);
 }
@@ -78,7 +79,7 @@ void read_acm(const MapReader& identity, bool chosen, AcmIdentity& out) {
                       {"certificate_arn", "region", "endpoint", "refresh_interval"});
   const Need need = chosen ? Need::required : Need::optional;
   acm.read("certificate_arn", out.certificate_arn, need, check_acm_arn);
-  acm.read("region", out.region, need, check_aws_region);
+  acm.read("region", out.region, Need::optional, check_aws_region);  // else env, else the ARN
   acm.read("endpoint", out.endpoint, Need::optional, check_endpoint_url);
   acm.read("refresh_interval", out.refresh_interval, false);
 }

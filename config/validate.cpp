@@ -23,12 +23,28 @@ void check_passphrases(const IdentityConfig& identity, Diagnostics& diag) {
   check("identity.file", identity.file.key_passphrase_file, identity.file.key_passphrase_env);
   check("identity.local_ca", identity.local_ca.key_passphrase_file,
         identity.local_ca.key_passphrase_env);
+  // The envelope's plaintext is an unencrypted PKCS#8 key: KMS takes the passphrase's place.
+  if (identity.file.key_kms) {
+    for (const auto& [name, value] :
+         {std::pair{"key_passphrase_file", &identity.file.key_passphrase_file},
+          std::pair{"key_passphrase_env", &identity.file.key_passphrase_env}}) {
+      const std::string field = std::string("identity.file.") + name;
+      if (value->empty() || diag.has_issue(field)) continue;
+      diag.add(diag.where(field), field,
+               "not with key_kms: the KMS envelope replaces the passphrase (kms-wrap a plain key)");
+    }
+  }
 }
 
 void check_trust(const Config& config, Diagnostics& diag) {
   // local_ca trusts its own CA certificate when no bundle is given.
-  if (config.identity.source == IdentitySource::local_ca || !config.trust.ca_bundle.empty()) return;
-  if (diag.has_issue("identity.source") || diag.has_issue("trust.ca_bundle")) return;
+  // ...and an ACM Private CA brings its own roots.
+  if (config.identity.source == IdentitySource::local_ca || !config.trust.ca_bundle.empty() ||
+      !config.trust.acm_pca_arn.empty())
+    return;
+  if (diag.has_issue("identity.source") || diag.has_issue("trust.ca_bundle") ||
+      diag.has_issue("trust.acm_pca_arn"))
+    return;
   diag.add(diag.where("trust.ca_bundle"), "trust.ca_bundle",
            "is required when source is " + std::string(source_name(config.identity.source)));
 }

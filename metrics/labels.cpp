@@ -12,7 +12,8 @@ constexpr std::array<std::string_view, kHandshakeReasons> kReasonNames = {
 constexpr std::array<std::string_view, kConnectFailures> kConnectNames = {
     "refused", "timeout", "unreachable", "dns", "limit"};
 constexpr std::array<std::string_view, kRefusedReasons> kRefusedNames = {
-    "max_connections", "draining", "accept_error", "max_connection_age", "trust_changed"};
+    "max_connections",    "draining",      "accept_error",
+    "max_connection_age", "trust_changed", "no_identity"};
 constexpr std::array<std::string_view, kHttpMethods> kMethodNames = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "other"};
 constexpr std::array<std::string_view, kHttpErrors> kHttpErrorNames = {

@@ -32,16 +32,18 @@ inline constexpr std::size_t kHandshakeReasons = 16;
 enum class ConnectFailure { refused, timeout, unreachable, dns, limit };
 inline constexpr std::size_t kConnectFailures = 5;
 
-// The last two close established connections: older than limits.max_connection_age, or a peer
-// the new trust (chain, CRL, policy) refuses after a reload.
+// max_connection_age and trust_changed close established connections: older than
+// limits.max_connection_age, or a peer the new trust (chain, CRL, policy) refuses after a reload.
+// no_identity: accepted before the first identity loaded (a remote source still fetching it).
 enum class RefusedReason {
   max_connections,
   draining,
   accept_error,
   max_connection_age,
   trust_changed,
+  no_identity,
 };
-inline constexpr std::size_t kRefusedReasons = 5;
+inline constexpr std::size_t kRefusedReasons = 6;
 
 enum class TlsVersion { tls1_2, tls1_3 };
 inline constexpr std::size_t kTlsVersions = 2;

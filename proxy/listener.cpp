@@ -75,6 +75,14 @@ void Listener::on_accept(error_code ec, tcp::socket socket) {
     }
     return do_accept();  // ECONNABORTED and friends: that one client gave up
   }
+  // A remote identity source (acm) may still be fetching the first identity while the ports are
+  // bound: close at once rather than leave the client in the backlog until its own timeout.
+  if (!worker_.contexts()) {
+    counters_.refused[metrics::index(metrics::RefusedReason::no_identity)].add();
+    error_code ignored;
+    socket.close(ignored);
+    return do_accept();
+  }
   if (active_ >= max_connections_) {
     counters_.refused[metrics::index(metrics::RefusedReason::max_connections)].add();
     error_code ignored;

@@ -44,6 +44,7 @@ struct Flags {
   CaIssueFlags ca_issue;
   std::string admin = "http://127.0.0.1:9901";
   ProbeFlags probe;
+  KmsWrapFlags kms_wrap;
 };
 
 struct Commands {
@@ -52,6 +53,7 @@ struct Commands {
   CLI::App* ca;
   CLI::App* ca_init;
   CLI::App* ca_issue;
+  CLI::App* kms_wrap;
   CLI::App* demo;
   CLI::App* status;
   CLI::App* probe;
@@ -142,6 +144,42 @@ Commands declare(CLI::App& app, Flags& f) {
       "spiffe://demo.local/ns/default/sa/orders \\\n"
       "      --dns orders.local --out orders");
 
+  c.kms_wrap = app.add_subcommand(
+      "kms-wrap", "encrypt a private key for rest under a KMS data key (identity.file.key_kms)");
+  KmsWrapFlags& wrap = f.kms_wrap;
+  c.kms_wrap
+      ->add_option("--key-id", wrap.key_id,
+                   "KMS key to wrap the data key with: key ARN, key id, alias/NAME or alias ARN")
+      ->type_name("ARN|ALIAS")
+      ->required();
+  c.kms_wrap->add_option("--in", wrap.in, "the PEM private key to protect (left as it is)")
+      ->type_name("FILE")
+      ->required();
+  c.kms_wrap->add_option("--out", wrap.out, "the envelope to write (mode 0600)")
+      ->type_name("FILE")
+      ->required();
+  c.kms_wrap
+      ->add_option("--region", wrap.region,
+                   "AWS region of the key (default: the key ARN's, else AWS_REGION, "
+                   "AWS_DEFAULT_REGION or the profile's)")
+      ->type_name("REGION");
+  c.kms_wrap
+      ->add_option("--context", wrap.context,
+                   "KMS encryption context pair; repeat for several (default: "
+                   "purpose=mtls-sidecar-tls-key)")
+      ->type_name("KEY=VALUE");
+  c.kms_wrap
+      ->add_option("--passphrase-file", wrap.passphrase_file,
+                   "passphrase of an encrypted --in (default: --in is unencrypted)")
+      ->type_name("FILE");
+  c.kms_wrap->add_flag("--force", wrap.force, "replace --out if it exists (default: refuse)");
+  c.kms_wrap->footer(
+      "Calls KMS GenerateDataKey (needs kms:GenerateDataKey on the key; the sidecar needs\n"
+      "kms:Decrypt). Credentials and endpoint as the AWS SDKs find them (AWS_ENDPOINT_URL_KMS,\n"
+      "AWS_CA_BUNDLE). The plaintext key is never written; delete --in once the sidecar serves.\n"
+      "Example:\n  mtls-sidecar kms-wrap --key-id alias/mtls-sidecar --in orders/tls.key "
+      "--out orders/tls.key.kms");
+
   c.demo = app.add_subcommand(
       "demo", "the in-transit encryption demo: a throwaway CA, a pair of sidecars and a wire tap");
   add_log_level(*c.demo, f.log_level);
@@ -214,6 +252,7 @@ int dispatch(CLI::App& app, const Commands& c, Flags& f) {
     }
     return usage_error("ca: missing subcommand; expected init or issue");
   }
+  if (c.kms_wrap->parsed()) return cmd_kms_wrap(f.kms_wrap);
   if (c.demo->parsed()) return cmd_demo();
   if (c.status->parsed()) return cmd_status(f.admin);
   if (c.probe->parsed()) return cmd_probe(f.probe);

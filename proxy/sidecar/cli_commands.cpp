@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "certs/aws_backed.hpp"
 #include "certs/load_error.hpp"
 #include "certs/local_ca.hpp"
 #include "certs/pem.hpp"
@@ -86,7 +87,8 @@ int cmd_run(const std::string& config_path) {
   }
   sandbox::drop_privileges(plan);
   if (!plan.user.empty()) log::info("running as user " + plan.user);
-  log::info("ready");
+  std::string why;
+  log::info(sidecar.ready(why) ? "ready" : "started; not ready yet: " + why);
   sidecar.wait();
   sidecar.stop();
   log::info("stopped");
@@ -125,6 +127,32 @@ int cmd_ca_issue(const CaIssueFlags& f) {
   const std::string& who = f.spiffe_id.empty() ? f.dns_names.front() : f.spiffe_id;
   std::printf("issued %s serial %s -> %s/tls.crt, %s/tls.key\n", who.c_str(),
               certs::serial_hex(issued.cert.get()).c_str(), f.out.c_str(), f.out.c_str());
+  return 0;
+}
+
+// The plaintext key is read, wrapped in memory and wiped; only the envelope is written.
+int cmd_kms_wrap(const KmsWrapFlags& f) {
+  std::error_code ec;
+  if (!f.force && std::filesystem::exists(f.out, ec))
+    throw std::runtime_error(f.out + ": already exists; use --force to replace it");
+  certs::aws::EncryptionContext context =
+      f.context.empty() ? certs::aws::kDefaultContext : certs::aws::EncryptionContext{};
+  for (const std::string& pair : f.context) {
+    const std::size_t eq = pair.find('=');
+    if (eq == 0 || eq == std::string::npos)
+      throw std::invalid_argument("--context " + pair + ": expected KEY=VALUE");
+    context[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  const Passphrase pass(f.passphrase_file);
+  const certs::EvpPkeyPtr key = certs::load_private_key(f.in, pass.text);
+  certs::AwsBacked aws(certs::aws::process_environment());
+  const std::string envelope = aws.wrap_key(key.get(), f.key_id, f.region, context);
+  certs::write_file(f.out, envelope, 0600);
+  std::printf(
+      "wrapped %s with KMS key %s -> %s (mode 0600); serve it with identity.file.key: %s "
+      "and key_kms: true\n",
+      f.in.c_str(), certs::aws::parse_envelope(envelope).key_id.c_str(), f.out.c_str(),
+      f.out.c_str());
   return 0;
 }
 

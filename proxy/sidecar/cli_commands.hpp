@@ -31,11 +31,22 @@ struct ProbeFlags {
   bool allow_remote = false;
 };
 
+struct KmsWrapFlags {
+  std::string key_id;  // ARN, key id or alias/NAME
+  std::string in;
+  std::string out;
+  std::string region;                // empty: the key ARN's, else AWS_REGION ...
+  std::vector<std::string> context;  // KEY=VALUE; empty: purpose=mtls-sidecar-tls-key
+  std::string passphrase_file;       // of an encrypted --in
+  bool force = false;
+};
+
 void apply_log_level(const std::string& level);  // "" leaves the default
 int cmd_run(const std::string& config_path);
 int cmd_check_config(const std::string& config_path, bool schema_only);
 int cmd_ca_init(const CaInitFlags& flags);
 int cmd_ca_issue(const CaIssueFlags& flags);
+int cmd_kms_wrap(const KmsWrapFlags& flags);
 int cmd_demo();
 int cmd_status(const std::string& admin_url);  // "http://HOST:PORT"
 int cmd_probe(const ProbeFlags& flags);

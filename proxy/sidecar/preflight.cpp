@@ -1,18 +1,32 @@
 #include "proxy/sidecar/preflight.hpp"
 
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
+#include "certs/aws/kms_envelope.hpp"
 #include "certs/certificate_source.hpp"
 #include "certs/load_error.hpp"
+#include "certs/pem.hpp"
 #include "certs/tls_contexts.hpp"
 #include "certs/tls_policy.hpp"
 
 namespace mtls::proxy {
 namespace {
+
+void check_identity_key(const std::string& path, const config::FileIdentity& file) {
+  std::string pass = certs::read_passphrase(file.key_passphrase_file, file.key_passphrase_env);
+  try {
+    certs::load_private_key(path, pass);
+  } catch (...) {
+    OPENSSL_cleanse(pass.data(), pass.size());
+    throw;
+  }
+  OPENSSL_cleanse(pass.data(), pass.size());
+}
 
 // Loads and validates what `run` would serve. A source stops at its first problem, so this
 // reports at most one; the next check-config shows the next.
@@ -28,6 +42,53 @@ void check_identity(const config::Config& config, Preflight& out) {
     out.errors.push_back(load_issue(config, e.field(), e.what()));
   } catch (const std::exception& e) {
     out.errors.push_back(load_issue(config, {}, e.what()));
+  }
+}
+
+// With a KMS-wrapped key or an ACM Private CA, loading would call AWS, which check-config does
+// not do (it must work where the deployment's credentials are not): each file is read and
+// parsed, and the checks that need the key or the CA's roots are left to `run`.
+bool calls_aws(const config::Config& config) {
+  return (config.identity.source == config::IdentitySource::file && config.identity.file.key_kms) ||
+         !config.trust.acm_pca_arn.empty();
+}
+
+void check_without_aws(const config::Config& config, Preflight& out) {
+  const auto check = [&](const std::string& field, const std::string& path, auto parse) {
+    if (path.empty()) return;
+    try {
+      parse(path);
+    } catch (const std::exception& e) {
+      out.errors.push_back(config::issue_at(config, field, config::as_written(config, e.what())));
+    }
+  };
+  const config::FileIdentity& file = config.identity.file;
+  if (config.identity.source == config::IdentitySource::file) {
+    check("identity.file.cert", file.cert,
+          [](const std::string& p) { certs::load_certificates(p); });
+    check("identity.file.key", file.key, [&](const std::string& p) {
+      if (!file.key_kms) return check_identity_key(p, file);
+      try {
+        certs::aws::parse_envelope(certs::read_file(p));
+      } catch (const std::exception& e) {
+        throw std::runtime_error(p + ": " + e.what());
+      }
+    });
+  }
+  check("trust.ca_bundle", config.trust.ca_bundle,
+        [](const std::string& p) { certs::load_certificates(p); });
+}
+
+// An acm identity exists only in AWS: check-config calls nothing (it runs in CI and on hosts
+// without the task's role). What can be checked here is: the trust files, and that a region and
+// endpoint resolve from the config and the environment. Credentials are looked for at run time.
+void check_acm(const config::Config& config, Preflight& out) {
+  try {
+    certs::make_source(config);  // resolves region, endpoint, AWS_CA_BUNDLE; loads trust files
+  } catch (const certs::LoadError& e) {
+    out.errors.push_back(config::issue_at(config, e.field(), config::as_written(config, e.what())));
+  } catch (const std::exception& e) {
+    out.errors.push_back(config::issue_at(config, "identity.acm", e.what()));
   }
 }
 
@@ -76,11 +137,6 @@ void check_secret_modes(const config::Config& config, Preflight& out) {
 
 std::vector<config::Issue> not_built(const config::Config& config) {
   std::vector<config::Issue> issues;
-  if (config.identity.source == config::IdentitySource::acm) {
-    issues.push_back(config::issue_at(config, "identity.source",
-                                      "source acm is not available in this build yet; use file "
-                                      "or local_ca"));
-  }
   // OCSP and PKCS#11 keys are in the schema but not built: ignoring them would serve without
   // the staple, accept peers without checking their status, or fail to find a "key file".
   if (config.identity.source == config::IdentitySource::file &&
@@ -124,9 +180,14 @@ Preflight preflight_before_run(const config::Config& config) {
 
 Preflight preflight(const config::Config& config) {
   Preflight out = preflight_before_run(config);
-  if (certs::check_tls_policy(config.tls).empty() &&
-      config.identity.source != config::IdentitySource::acm)
+  if (!certs::check_tls_policy(config.tls).empty()) return out;
+  if (config.identity.source == config::IdentitySource::acm) {
+    check_acm(config, out);
+  } else if (calls_aws(config)) {
+    check_without_aws(config, out);
+  } else {
     check_identity(config, out);
+  }
   return out;
 }
 

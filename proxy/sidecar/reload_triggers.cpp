@@ -1,5 +1,6 @@
 #include "proxy/sidecar/reload_triggers.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -36,9 +37,16 @@ ReloadTriggers::ReloadTriggers(net::io_context& loader, const config::Config& co
       debounce_(loader),
       poll_(loader),
       renew_(loader),
+      trust_refresh_(loader),
+      remote_(loader),
       random_(std::random_device{}()) {
+  if (!config.trust.acm_pca_arn.empty())
+    trust_refresh_interval_ = config.trust.acm_pca_refresh_interval;
   if (config.identity.source == config::IdentitySource::local_ca) {
     renewal_ = Renewal{config.identity.local_ca.ttl, config.identity.local_ca.renew_at};
+  }
+  if (config.identity.source == config::IdentitySource::acm) {
+    remote_refresh_ = config.identity.acm.refresh_interval;
   }
   error_code ec;
   if (watcher_.available()) events_.assign(watcher_.fd(), ec);
@@ -58,6 +66,7 @@ void ReloadTriggers::start() {
               seconds_text(poll_interval_));
   }
   schedule_poll();
+  schedule_trust_refresh();
 }
 
 void ReloadTriggers::stop() {
@@ -67,6 +76,8 @@ void ReloadTriggers::stop() {
   debounce_.cancel();
   poll_.cancel();
   renew_.cancel();
+  trust_refresh_.cancel();
+  remote_.cancel();
 }
 
 certs::ReloadResult ReloadTriggers::reload_now(std::string_view why) {
@@ -82,7 +93,14 @@ certs::ReloadResult ReloadTriggers::reload_now(std::string_view why) {
   }
   // A failed first load ends start-up (nothing serves, nothing is retried), so no renewal yet.
   if (result.ok || actions_.current()) schedule_renewal(result.ok);
+  schedule_remote(result.ok);
   return result;
+}
+
+void ReloadTriggers::reload_soon(std::string why) {
+  net::post(remote_.get_executor(), [this, why = std::move(why)] {
+    if (!stopped_) reload_now(why);
+  });
 }
 
 void ReloadTriggers::do_wait_events() {
@@ -126,7 +144,7 @@ void ReloadTriggers::on_poll() {
   watcher_.rewatch();
   if (watcher_.fingerprint() != loaded_fingerprint_) {
     reload_now("periodic check: files changed");
-  } else if (!last_ok_ && !renewal_) {
+  } else if (!last_ok_ && !renewal_ && !remote_refresh_) {     // those retry on their backoff
     reload_now("periodic check: retrying the failed reload");  // local_ca retries on backoff
   } else {
     log_periodic_warnings();
@@ -154,6 +172,59 @@ void ReloadTriggers::schedule_renewal(bool reloaded) {
   renew_.async_wait([this](error_code ec) {
     if (!ec && !stopped_) reload_now("local CA renewal");
   });
+}
+
+// The Private CA changes nothing on disk: the only way to see a new CA certificate is to ask.
+// A reload whose trust comes out the same keeps every session (the trust digest is unchanged).
+void ReloadTriggers::schedule_trust_refresh() {
+  if (stopped_ || trust_refresh_interval_.count() <= 0) return;
+  trust_refresh_.expires_after(trust_refresh_interval_);
+  trust_refresh_.async_wait([this](error_code ec) {
+    if (ec || stopped_) return;
+    reload_now("ACM Private CA refresh");
+    schedule_trust_refresh();
+  });
+}
+
+void ReloadTriggers::schedule_remote(bool ok) {
+  if (!remote_refresh_ || stopped_) return;
+  std::chrono::milliseconds delay = *remote_refresh_;
+  if (ok) {
+    backoff_.reset();
+  } else {
+    // Sidecars that failed together (an AWS outage, throttling) must not retry together.
+    const std::chrono::milliseconds step = backoff_.next();
+    std::uniform_real_distribution<double> share(0.5, 1.0);
+    delay = std::chrono::milliseconds(std::llround(double(step.count()) * share(random_)));
+    log::warn("acm: retrying in " + seconds_text(delay) +
+              (actions_.current() ? "; the current identity keeps serving" : ""));
+  }
+  remote_.expires_after(delay);
+  remote_.async_wait([this](error_code ec) {
+    if (!ec && !stopped_) on_remote();
+  });
+}
+
+void ReloadTriggers::on_remote() {
+  if (!last_ok_ || !actions_.current()) {
+    reload_now("acm: retrying the failed load");
+    return;
+  }
+  bool changed = false;
+  try {
+    changed = actions_.remote_changed();
+  } catch (const std::exception& e) {
+    actions_.record_failure({false, e.what()});
+    schedule_remote(false);
+    return;
+  }
+  if (changed) {
+    reload_now("acm: certificate renewed");
+    return;
+  }
+  log::debug("acm: certificate unchanged");
+  log_periodic_warnings();
+  schedule_remote(true);
 }
 
 void ReloadTriggers::log_loaded(std::string_view why) {

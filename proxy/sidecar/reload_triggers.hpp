@@ -8,7 +8,14 @@
 //    (inotify unavailable, events lost) or when the last file reload failed, and repeats expiry
 //    and stale-CRL warnings;
 //  - local_ca renewal at renew_at of the leaf's ttl, ±10 % jitter; a failed local_ca reload is
-//    retried with exponential backoff (1 s .. 5 min) while the old leaf keeps serving.
+//    retried with exponential backoff (1 s .. 5 min) while the old leaf keeps serving;
+//  - with trust.acm_pca_arn, a reload every acm_pca_refresh_interval, which fetches the Private
+//    CA's certificate again (a failure counts and keeps the old trust; the periodic check
+//    retries it).
+//  - acm: every acm.refresh_interval the source asks ACM whether the certificate was renewed
+//    (DescribeCertificate) and reloads when it was; a failed check or load is counted and
+//    retried after 1 s .. 5 min with jitter (half to all of the step), the old identity serving,
+//    and a source that retries its first load starts with that load here (reload_soon).
 // Every reload, SIGHUP's and the API's too, goes through reload_now(): it records the content
 // fingerprint it loaded, so an event for a change already loaded does not reload twice, and it
 // logs the outcome and the warnings of what was loaded.
@@ -41,6 +48,10 @@ struct ReloadActions {
   std::function<std::shared_ptr<const certs::TlsContexts>()> current;
   // local_ca: the wall-clock time the next renewal (or retry) is due, each time it is scheduled.
   std::function<void(std::time_t)> renewal_scheduled;
+  // Remote sources: did the identity change since the last load? Throws the service's error.
+  std::function<bool()> remote_changed;
+  // Counts and logs a failed remote check like a failed reload (nothing was loaded).
+  std::function<void(const certs::ReloadResult&)> record_failure;
 };
 
 class ReloadTriggers {
@@ -58,6 +69,8 @@ class ReloadTriggers {
   void start();  // arms the watcher and the periodic check
   void stop();
   certs::ReloadResult reload_now(std::string_view why);
+  // The first load of a remote source, on the loader thread once it runs; retried on failure.
+  void reload_soon(std::string why);
 
  private:
   struct Renewal {
@@ -71,16 +84,21 @@ class ReloadTriggers {
   void schedule_poll();
   void on_poll();
   void schedule_renewal(bool reloaded);
+  void schedule_trust_refresh();
+  void schedule_remote(bool ok);  // next remote check, or a retry after a failure
+  void on_remote();
   void log_loaded(std::string_view why);
   void log_periodic_warnings();
 
   ReloadActions actions_;
   config::Duration poll_interval_;
-  std::optional<Renewal> renewal_;  // local_ca only
+  config::Duration trust_refresh_interval_{0};      // 0: no remote trust to refresh
+  std::optional<Renewal> renewal_;                  // local_ca only
+  std::optional<config::Duration> remote_refresh_;  // acm only: acm.refresh_interval
   certs::FileWatcher watcher_;
   net::posix::stream_descriptor events_;  // borrows watcher_.fd(); released, never closed
   std::string watch_error_;               // why events_ is not open
-  net::steady_timer debounce_, poll_, renew_;
+  net::steady_timer debounce_, poll_, renew_, trust_refresh_, remote_;
   bool debounce_pending_ = false;
   bool stopped_ = false;
   bool last_ok_ = false;

@@ -201,18 +201,26 @@ Plan make_plan(const config::Config& config) {
       add_dir_of(plan, config.identity.local_ca.key_passphrase_file);
       break;
     case config::IdentitySource::acm:
-      // HTTPS to ACM and the credential endpoints verifies against the system trust store;
-      // EKS web identity tokens are files that are rotated.
-      add_dir(plan, X509_get_default_cert_dir());
-      add_dir_of(plan, X509_get_default_cert_file());
-      if (const char* dir = std::getenv("SSL_CERT_DIR"); dir && *dir) add_dir(plan, dir);
-      for (const char* env : {"SSL_CERT_FILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-                              "AWS_WEB_IDENTITY_TOKEN_FILE"}) {
-        if (const char* file = std::getenv(env); file && *file) add_dir_of(plan, file);
-      }
-      if (const char* home = std::getenv("HOME"); home && *home)
-        add_dir(plan, std::string(home) + "/.aws");
       break;
+  }
+  // HTTPS to AWS (ACM, KMS, ACM-PCA) and the credential endpoints verifies against the system
+  // trust store or AWS_CA_BUNDLE. The token files are rotated (kubelet, EKS Pod Identity) and
+  // read at every credential refresh.
+  const bool uses_aws =
+      config.identity.source == config::IdentitySource::acm ||
+      (config.identity.source == config::IdentitySource::file && config.identity.file.key_kms) ||
+      !config.trust.acm_pca_arn.empty();
+  if (uses_aws) {
+    add_dir(plan, X509_get_default_cert_dir());
+    add_dir_of(plan, X509_get_default_cert_file());
+    if (const char* dir = std::getenv("SSL_CERT_DIR"); dir && *dir) add_dir(plan, dir);
+    for (const char* env :
+         {"SSL_CERT_FILE", "AWS_CA_BUNDLE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+          "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"}) {
+      if (const char* file = std::getenv(env); file && *file) add_dir_of(plan, file);
+    }
+    if (const char* home = std::getenv("HOME"); home && *home)
+      add_dir(plan, std::string(home) + "/.aws");
   }
   add_dir_of(plan, config.trust.ca_bundle);
   add_dir_of(plan, config.trust.crl);

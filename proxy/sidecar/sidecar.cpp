@@ -5,6 +5,7 @@
 #include <csignal>
 #include <future>
 
+#include "certs/acm_source.hpp"
 #include "certs/describe.hpp"
 #include "certs/load_error.hpp"
 #include "metrics/log.hpp"
@@ -70,7 +71,7 @@ Sidecar::Sidecar(config::Config config, SidecarOptions options)
       worker_count_(config_.workers ? config_.workers : usable_cpus()),
       metrics_(std::make_unique<metrics::Metrics>(labels_of(config_), worker_count_,
                                                   config_.metrics.max_peer_labels)) {
-  source_ = certs::make_source(config_);
+  source_ = certs::make_source(config_, options_.aws_environment);
   store_ = std::make_unique<certs::TlsContextStore>(
       config_.tls, [this](std::shared_ptr<const certs::TlsContexts> fresh) {
         for (auto& w : workers_) w->post_contexts(fresh);
@@ -92,10 +93,19 @@ void Sidecar::load_identity() {
                         [this](std::time_t at) {
                           std::lock_guard lock(mutex_);
                           next_renewal_ = at;
-                        }});
-  const certs::ReloadResult first = triggers_->reload_now("start-up");  // logs the identity
-  // The field lets `run` report it at the config line naming the file, as check-config does.
-  if (!first.ok) throw certs::LoadError(first.field, first.reason);
+                        },
+                    .remote_changed = [this] { return source_->remote_changed(); },
+                    .record_failure = [this](const certs::ReloadResult& r) { note_result(r); }});
+  // A remote source (acm) may be unreachable or not yet authorized at start-up: the process
+  // comes up without an identity (/ready 503 with the error, connections refused) and keeps
+  // trying on the loader thread (start() schedules it), as ghostunnel and Envoy SDS users
+  // expect, instead of exiting into a crash loop. Files are on this host: a bad one is a
+  // start-up error.
+  if (!source_->retries_first_load()) {
+    const certs::ReloadResult first = triggers_->reload_now("start-up");  // logs the identity
+    // The field lets `run` report it at the config line naming the file, as check-config does.
+    if (!first.ok) throw certs::LoadError(first.field, first.reason);
+  }
   identity_loaded_ = true;
 }
 
@@ -104,6 +114,7 @@ void Sidecar::start() {
   // be an error code on that connection, not SIGPIPE killing the process.
   ::signal(SIGPIPE, SIG_IGN);
   load_identity();
+  const bool load_later = source_->retries_first_load();
 
   bind_listeners();
   if (options_.admin) start_admin();
@@ -116,6 +127,12 @@ void Sidecar::start() {
   for (auto& w : workers_) w->start();
   threads_running_ = true;
   control_thread_ = std::thread([this] { control_.run(); });
+  if (load_later) {
+    log::info("identity from " + source_->name() +
+              ": loading in the background; /ready answers "
+              "503 until it is loaded");
+    triggers_->reload_soon("start-up");
+  }
   loader_thread_ = std::thread([this] { loader_.run(); });
   started_ = true;
 }
@@ -202,27 +219,30 @@ void Sidecar::watch_signals() {
 // to the workers itself; what the control thread shows (/certs, metrics) is posted to it.
 certs::ReloadResult Sidecar::reload_on_loader() {
   const certs::ReloadResult r = store_->reload(*source_);
+  note_result(r, store_->last_attempt());
+  return r;
+}
+
+void Sidecar::note_result(const certs::ReloadResult& r, std::time_t attempt) {
   {
     std::lock_guard lock(mutex_);
     last_reload_ = r;
-    last_reload_attempt_ = store_->last_attempt();
+    last_reload_attempt_ = attempt ? attempt : std::time(nullptr);
   }
   if (!threads_running_) {
     record_reload(r, store_->current());  // start-up: no control thread yet
   } else {
     net::post(control_, [this, r, c = store_->current()] { record_reload(r, c); });
   }
-  return r;
 }
 
 void Sidecar::record_reload(const certs::ReloadResult& result,
                             const std::shared_ptr<const certs::TlsContexts>& c) {
   metrics_->certificate_reload(source_->name(), result.ok, now_seconds());
   if (!result.ok) {
-    log::error(store_->current()
-                   ? "certificate reload failed, the previous identity keeps serving: " +
-                         result.reason
-                   : "certificate load failed: " + result.reason);
+    log::error(c ? "certificate reload failed, the previous identity keeps serving: " +
+                       result.reason
+                 : "certificate load failed: " + result.reason);
     return;
   }
   metrics_->set_certificate_expiry("identity", double(c->not_after));
@@ -326,7 +346,13 @@ std::shared_ptr<const certs::TlsContexts> Sidecar::contexts() const {
 
 bool Sidecar::ready(std::string& why) const {
   const auto c = contexts();
-  if (!c) return why = "identity not loaded", false;
+  if (!c) {
+    std::lock_guard lock(mutex_);
+    why = last_reload_.ok || last_reload_.reason.empty()
+              ? "identity not loaded"
+              : "identity not loaded: " + last_reload_.reason;
+    return false;
+  }
   if (draining_ || stopping_) return why = "draining", false;
   const std::time_t now = std::time(nullptr);
   if (now > c->not_after) return why = "identity certificate expired", false;

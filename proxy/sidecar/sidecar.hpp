@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "certs/aws/environment.hpp"
 #include "certs/certificate_source.hpp"
 #include "certs/tls_context_store.hpp"
 #include "config/config.hpp"
@@ -41,6 +42,10 @@ struct SidecarOptions {
   std::chrono::milliseconds dns_refresh = ForwardResolver::kRefresh;
   // The width of one bucket of GET /status's 15-minute history; tests make it short.
   std::chrono::milliseconds status_bucket{10000};
+  // Where AWS settings (credentials, endpoints, AWS_CA_BUNDLE) are read for an acm identity, a
+  // KMS-wrapped key or trust.acm_pca_arn; empty: the process environment. Tests give a map
+  // (setenv is not thread-safe).
+  certs::aws::Environment aws_environment;
 };
 
 class Sidecar {
@@ -82,6 +87,8 @@ class Sidecar {
   void watch_signals();
   void wait_for_connections_to_end();      // control thread, during drain
   certs::ReloadResult reload_on_loader();  // what every ReloadTriggers reload runs
+  // Records an outcome for /certs, /ready, the log and the metrics (loader thread).
+  void note_result(const certs::ReloadResult& result, std::time_t attempt = 0);
   void record_reload(const certs::ReloadResult& result,
                      const std::shared_ptr<const certs::TlsContexts>& current);
   std::string describe_certs() const;

@@ -10,7 +10,7 @@ BIN=$(readlink -f "${1:?usage: check_config_agrees.sh PATH/TO/mtls-sidecar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
 e2e_init
-read -r IN FWD ADMIN < <(free_ports 3)
+read -r IN FWD ADMIN IN2 ADMIN2 < <(free_ports 5)
 cd "$W"
 
 "$BIN" ca init --dir ca --trust-domain demo.local >/dev/null
@@ -53,8 +53,10 @@ config missing-passphrase '  source: file
 config missing-ca-dir '  source: local_ca
   local_ca: { dir: no-ca/, spiffe_id: "spiffe://demo.local/ns/default/sa/orders" }'
 config http "$FILE" trust/ca.crt http
-config acm '  source: acm
-  acm: { certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000", region: us-east-1 }'
+ACM='  source: acm
+  acm: { certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000" }'
+config acm "$ACM" trust/nowhere.crt
+config acm-good "$ACM"
 config writable-key '  source: file
   file: { cert: writable/tls.crt, key: writable/tls.key }'
 config readable-key '  source: file
@@ -74,7 +76,7 @@ declare -A WANT=(
   [other-ca]='other-ca.yaml:5:11: identity.file.cert: orders/tls.crt: certificate does not chain to the trust bundle other-ca/ca.crt: self-signed certificate in certificate chain'
   [missing-ca-dir]='missing-ca-dir.yaml:5:15: identity.local_ca.dir: no-ca/: no such directory; create the CA with `mtls-sidecar ca init --dir no-ca/`'
   [writable-key]='writable-key.yaml:5:35: identity.file.key: writable/tls.key: writable by others (mode 0666): anyone on this host could replace it; chmod 600 writable/tls.key'
-  [acm]='acm.yaml:4:3: identity.source: source acm is not available in this build yet; use file or local_ca'
+  [acm]='acm.yaml:6:10: trust.ca_bundle: trust/nowhere.crt: cannot read: No such file or directory'
 )
 
 for name in missing-cert mismatched-key empty-bundle junk-bundle other-ca missing-passphrase \
@@ -115,11 +117,31 @@ echo "ok   http: check-config accepts protocol: http"
 up "$IN" || fail "run good.yaml did not start: $(cat good.log)"
 echo "ok   good: check-config accepts it and run starts"
 
+# acm: check-config calls no AWS (no credentials, no network here) and accepts the config; run
+# comes up without an identity, says why on /ready (503) and keeps trying instead of exiting.
+NO_AWS=(env -i "PATH=$PATH" "HOME=$W" AWS_EC2_METADATA_DISABLED=true)
+"${NO_AWS[@]}" "$BIN" check-config --config acm-good.yaml >/dev/null 2>check.err ||
+  fail "check-config acm-good.yaml: $(cat check.err)"
+[ -s check.err ] && fail "check-config acm-good.yaml warns: $(cat check.err)"
+sed "s/127.0.0.1:$IN/127.0.0.1:$IN2/; s/127.0.0.1:$ADMIN/127.0.0.1:$ADMIN2/" acm-good.yaml >acm-run.yaml
+"${NO_AWS[@]}" "$BIN" run --config acm-run.yaml >acm.log 2>&1 & acm_pid=$!; PIDS+=($acm_pid)
+up "$ADMIN2" || fail "run acm-run.yaml: no admin port: $(cat acm.log)"
+for _ in $(seq 100); do
+  ready=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$ADMIN2/ready" || true)
+  case $ready in *"no AWS credentials found"*503) break ;; esac
+  sleep 0.05
+done
+case $ready in *"no AWS credentials found"*503) ;; *) fail "acm without credentials: /ready says: $ready" ;; esac
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN2/healthz")" = 200 ] ||
+  fail "acm without credentials: /healthz is not 200"
+kill -0 "$acm_pid" || fail "run acm-run.yaml exited: $(cat acm.log)"
+kill "$acm_pid"; wait "$acm_pid" || fail "run acm-run.yaml did not stop cleanly: $(cat acm.log)"
+echo "ok   acm: check-config accepts it without AWS; run without credentials is up, not ready: ${ready% *}"
+
 # Ports are run's to bind; one in use is still reported at the line of its address.
 rc=0; timeout 10 "$BIN" run --config good.yaml >/dev/null 2>run.err || rc=$?
 WANT_PORT="good.yaml:9:5: inbound[0].listen: listener orders on 127.0.0.1:$IN: Address already in use"
 [ "$rc" = 1 ] && grep -qxF -- "$WANT_PORT" run.err || fail "a second run on good.yaml: exit $rc, want 1 and: $WANT_PORT; got: $(cat run.err)"
-read -r IN2 < <(free_ports 1)
 sed "s/127.0.0.1:$IN/127.0.0.1:$IN2/" good.yaml >admin-taken.yaml
 rc=0; timeout 10 "$BIN" run --config admin-taken.yaml >/dev/null 2>run.err || rc=$?
 WANT_ADMIN="admin-taken.yaml:1:10: admin.listen: admin on 127.0.0.1:$ADMIN: Address already in use"

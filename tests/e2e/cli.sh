@@ -23,6 +23,7 @@ declare -A FLAGS=(
   [check-config]="--config --schema-only"
   [ca init]="--dir --trust-domain --passphrase-file --force"
   [ca issue]="--dir --spiffe-id --dns --out --ttl --passphrase-file --force"
+  [kms-wrap]="--key-id --in --out --region --context --passphrase-file --force"
   [demo]="--log-level"
   [status]="--admin"
   [probe]="--timeout --allow-remote"

@@ -116,15 +116,22 @@ TEST(ConfigIdentity, RejectsALocalCaSpiffeIdWithoutPath) {
             "like spiffe://demo.local/ns/default/sa/web");
 }
 
-TEST(ConfigIdentity, RequiresArnAndRegionForAcm) {
+// The region may come from the environment (AWS_REGION, as on ECS and EKS) or the ARN itself.
+TEST(ConfigIdentity, RequiresTheArnButNotTheRegionForAcm) {
   EXPECT_EQ(load_error(R"(identity:
   source: acm
   acm:
     refresh_interval: 30m
 trust: { ca_bundle: ca.crt }
 )" + kListener),
-            "sidecar.yaml:4:5: identity.acm.certificate_arn: is required\n"
-            "sidecar.yaml:4:5: identity.acm.region: is required");
+            "sidecar.yaml:4:5: identity.acm.certificate_arn: is required");
+  const config::Config c = config::load_string(R"(identity:
+  source: acm
+  acm: { certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc" }
+trust: { ca_bundle: ca.crt }
+)" + kListener,
+                                               "sidecar.yaml");
+  EXPECT_EQ(c.identity.acm.region, "");
 }
 
 TEST(ConfigIdentity, ReadsAnAcmIdentity) {

@@ -147,6 +147,26 @@ TEST(Sandbox, PlansTheIdentityAndTrustDirectoriesAndTheResolverFiles) {
   EXPECT_EQ(sandbox::make_plan(c).read_dirs, with_proc({"/var/lib/mtls/ca"}));
 }
 
+// acm reads AWS_CA_BUNDLE when a request is verified and the (rotated) container token file at
+// every credentials refresh, both after the sandbox closed.
+TEST(Sandbox, PlansTheAwsFilesOfAnAcmIdentity) {
+  config::Config c;
+  c.identity.source = config::IdentitySource::acm;
+  c.trust.ca_bundle = "/etc/mtls-trust/ca.crt";
+  ::setenv("AWS_CA_BUNDLE", "/etc/aws-ca/bundle.pem", 1);
+  ::setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+           "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token", 1);
+  const sandbox::Plan plan = sandbox::make_plan(c);
+  ::unsetenv("AWS_CA_BUNDLE");
+  ::unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+  for (const std::string dir :
+       {"/etc/aws-ca", "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount",
+        "/etc/mtls-trust"}) {
+    EXPECT_NE(std::find(plan.read_dirs.begin(), plan.read_dirs.end(), dir), plan.read_dirs.end())
+        << dir;
+  }
+}
+
 // /proc/PID/environ holds the environment as the process started (key_passphrase_env's value):
 // closed in release builds; sanitizer builds need their own /proc entry and keep it.
 TEST(Sandbox, ClosesTheProcessOwnProcEntryOutsideSanitizerBuilds) {
