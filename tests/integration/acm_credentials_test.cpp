@@ -44,11 +44,11 @@ std::string serves_identity(FakeAcm& acm, const std::map<std::string, std::strin
   sidecar.start();
   std::string why;
   if (!eventually([&] { return sidecar.ready(why); })) return why;
-  const TlsClientResult r = tls_client({.port = sidecar.port("in"),
-                                        .ca_file = acm.issuing_ca_file(),
-                                        .cert_file = peer.cert,
-                                        .key_file = peer.key});
-  if (!r.accepted) return "peer refused: " + r.error;
+  const proxy::ProbeResult r = ping({.port = sidecar.port("in"),
+                                     .ca_file = acm.issuing_ca_file(),
+                                     .cert_file = peer.cert,
+                                     .key_file = peer.key});
+  if (!accepted(r)) return "peer refused: " + r.error;
   return r.server_serial == acm.serial() ? "" : "served another serial";
 }
 

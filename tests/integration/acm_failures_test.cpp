@@ -50,10 +50,10 @@ TEST(AcmFailures, AccessDeniedKeepsTheLastGoodIdentityAndCountsTheFailure) {
       {.aws_environment = certs::aws::fixed_environment(acm_environment(acm, scratch.dir()))});
   sidecar.start();
   ASSERT_TRUE(eventually([&] { return sidecar.contexts() != nullptr; }));
-  const TlsClientOptions client{.port = sidecar.port("in"),
-                                .ca_file = acm.issuing_ca_file(),
-                                .cert_file = peer.cert,
-                                .key_file = peer.key};
+  const proxy::ProbeOptions client{.port = sidecar.port("in"),
+                                   .ca_file = acm.issuing_ca_file(),
+                                   .cert_file = peer.cert,
+                                   .key_file = peer.key};
   const std::string first = acm.serial();
 
   const std::string denied =
@@ -65,15 +65,15 @@ TEST(AcmFailures, AccessDeniedKeepsTheLastGoodIdentityAndCountsTheFailure) {
                           acm.certificate_arn(), "AccessDeniedException", denied}),
             "");
   ASSERT_TRUE(eventually([&] { return reloads(sidecar, "failure") >= 1; }));
-  const TlsClientResult during = tls_client(client);
-  EXPECT_TRUE(during.accepted) << during.error;
+  const proxy::ProbeResult during = ping(client);
+  EXPECT_TRUE(accepted(during)) << during.error;
   EXPECT_EQ(during.server_serial, first);
   std::string why;
   EXPECT_TRUE(sidecar.ready(why)) << why;
 
   acm.clear_failures();
-  TlsClientResult after;
-  EXPECT_TRUE(eventually([&] { return (after = tls_client(client)).server_serial == acm.serial(); },
+  proxy::ProbeResult after;
+  EXPECT_TRUE(eventually([&] { return (after = ping(client)).server_serial == acm.serial(); },
                          std::chrono::seconds(10)))
       << after.server_serial;
   EXPECT_EQ(reloads(sidecar, "success"), 2);

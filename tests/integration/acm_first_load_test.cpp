@@ -41,11 +41,11 @@ TEST(AcmFirstLoad, ServesTheExportedCertificateToAPeerAuthorizedByDnsName) {
   ASSERT_TRUE(eventually([&] { return http_get(sidecar.admin_port(), "/ready").status == 200; }))
       << http_get(sidecar.admin_port(), "/ready").body;
 
-  const TlsClientResult r = tls_client({.port = sidecar.port("in"),
-                                        .ca_file = acm.issuing_ca_file(),
-                                        .cert_file = peer.cert,
-                                        .key_file = peer.key});
-  EXPECT_TRUE(r.accepted) << r.error;
+  const proxy::ProbeResult r = ping({.port = sidecar.port("in"),
+                                     .ca_file = acm.issuing_ca_file(),
+                                     .cert_file = peer.cert,
+                                     .key_file = peer.key});
+  EXPECT_TRUE(accepted(r)) << r.error;
   EXPECT_EQ(r.server_serial, acm.serial());
   EXPECT_EQ(acm.calls("ExportCertificate"), 1);
   // A passphrase of the allowed alphabet and length, never sent twice (checked across calls in
@@ -59,11 +59,10 @@ TEST(AcmFirstLoad, ServesTheExportedCertificateToAPeerAuthorizedByDnsName) {
       1);
   // A peer outside the allow-list is refused by the same rules as with any source.
   const auto stranger = acm_peer(acm, scratch.dir(), "stranger", "stranger.acm.test");
-  EXPECT_FALSE(tls_client({.port = sidecar.port("in"),
-                           .ca_file = acm.issuing_ca_file(),
-                           .cert_file = stranger.cert,
-                           .key_file = stranger.key})
-                   .accepted);
+  EXPECT_FALSE(accepted(ping({.port = sidecar.port("in"),
+                              .ca_file = acm.issuing_ca_file(),
+                              .cert_file = stranger.cert,
+                              .key_file = stranger.key})));
 }
 
 TEST(AcmFirstLoad, IsNotReadyWithTheAwsErrorUntilTheFirstExportSucceeds) {
@@ -92,10 +91,10 @@ TEST(AcmFirstLoad, IsNotReadyWithTheAwsErrorUntilTheFirstExportSucceeds) {
   EXPECT_NE(ready.body.find(acm.certificate_arn()), std::string::npos) << ready.body;
   EXPECT_EQ(http_get(sidecar.admin_port(), "/healthz").status, 200);
   // Without an identity a connection is closed at once, and counted.
-  const TlsClientResult early = tls_client({.port = sidecar.port("in"),
-                                            .ca_file = acm.issuing_ca_file(),
-                                            .cert_file = peer.cert,
-                                            .key_file = peer.key});
+  const proxy::ProbeResult early = ping({.port = sidecar.port("in"),
+                                         .ca_file = acm.issuing_ca_file(),
+                                         .cert_file = peer.cert,
+                                         .key_file = peer.key});
   EXPECT_FALSE(early.handshake_ok);
   const std::string before = sidecar.metrics().serialize();
   EXPECT_GE(
@@ -106,11 +105,11 @@ TEST(AcmFirstLoad, IsNotReadyWithTheAwsErrorUntilTheFirstExportSucceeds) {
   acm.clear_failures();  // the IAM policy was fixed: the next retry loads
   ASSERT_TRUE(eventually([&] { return http_get(sidecar.admin_port(), "/ready").status == 200; },
                          std::chrono::seconds(10)));
-  const TlsClientResult r = tls_client({.port = sidecar.port("in"),
-                                        .ca_file = acm.issuing_ca_file(),
-                                        .cert_file = peer.cert,
-                                        .key_file = peer.key});
-  EXPECT_TRUE(r.accepted) << r.error;
+  const proxy::ProbeResult r = ping({.port = sidecar.port("in"),
+                                     .ca_file = acm.issuing_ca_file(),
+                                     .cert_file = peer.cert,
+                                     .key_file = peer.key});
+  EXPECT_TRUE(accepted(r)) << r.error;
   EXPECT_EQ(r.server_serial, acm.serial());
 }
 

@@ -37,11 +37,10 @@ struct AcmPcaTrust : ::testing::Test {
   }
 
   bool accepts(proxy::Sidecar& s, const TestPki::Files& client) {
-    return tls_client({.port = s.port("in"),
-                       .ca_file = pki.ca_bundle(),
-                       .cert_file = client.cert,
-                       .key_file = client.key})
-        .accepted;
+    return accepted(ping({.port = s.port("in"),
+                          .ca_file = pki.ca_bundle(),
+                          .cert_file = client.cert,
+                          .key_file = client.key}));
   }
 };
 

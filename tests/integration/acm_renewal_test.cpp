@@ -23,27 +23,27 @@ TEST(AcmRenewal, PicksUpANewSerialWithoutDroppingALiveConnectionAndExportsOnlyOn
       acm_sidecar_config(acm, backend.port(), "web.acm.test", std::chrono::milliseconds(100)),
       {.aws_environment = certs::aws::fixed_environment(acm_environment(acm, scratch.dir()))});
   sidecar.start();
-  const TlsClientOptions client{.port = sidecar.port("in"),
-                                .ca_file = acm.issuing_ca_file(),
-                                .cert_file = peer.cert,
-                                .key_file = peer.key};
+  const proxy::ProbeOptions client{.port = sidecar.port("in"),
+                                   .ca_file = acm.issuing_ca_file(),
+                                   .cert_file = peer.cert,
+                                   .key_file = peer.key};
   ASSERT_TRUE(eventually([&] { return sidecar.contexts() != nullptr; }));
   const std::string first = acm.serial();
-  ASSERT_EQ(tls_client(client).server_serial, first);
+  ASSERT_EQ(ping(client).server_serial, first);
 
   // Unchanged: DescribeCertificate is asked again and again, ExportCertificate is not.
   ASSERT_TRUE(eventually([&] { return acm.calls("DescribeCertificate") >= 3; }));
   EXPECT_EQ(acm.calls("ExportCertificate"), 1);
 
-  TlsConnection live(client);
+  proxy::ProbeConnection live(client);
   ASSERT_TRUE(live.handshake_ok());
   ASSERT_TRUE(live.echo("before the renewal"));
   const std::string second = acm.renew();
   ASSERT_NE(second, first);
-  TlsClientResult r;
-  EXPECT_TRUE(eventually([&] { return (r = tls_client(client)).server_serial == second; }))
+  proxy::ProbeResult r;
+  EXPECT_TRUE(eventually([&] { return (r = ping(client)).server_serial == second; }))
       << r.server_serial << " " << r.error;
-  EXPECT_TRUE(r.accepted) << r.error;
+  EXPECT_TRUE(accepted(r)) << r.error;
   EXPECT_TRUE(live.echo("after the renewal"));  // the old connection keeps its context
 
   EXPECT_EQ(acm.calls("ExportCertificate"), 2);

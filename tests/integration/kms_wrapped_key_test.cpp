@@ -55,11 +55,11 @@ struct KmsWrappedKey : ::testing::Test {
     return std::make_unique<proxy::Sidecar>(std::move(c), options);
   }
 
-  TlsClientResult connect(proxy::Sidecar& s) {
-    return tls_client({.port = s.port("in"),
-                       .ca_file = pki.ca_bundle(),
-                       .cert_file = client.cert,
-                       .key_file = client.key});
+  proxy::ProbeResult connect(proxy::Sidecar& s) {
+    return ping({.port = s.port("in"),
+                 .ca_file = pki.ca_bundle(),
+                 .cert_file = client.cert,
+                 .key_file = client.key});
   }
 };
 
@@ -76,8 +76,8 @@ TEST_F(KmsWrappedKey, AWrappedKeyServesRealHandshakesAfterOneDecrypt) {
   const IssuedPem identity = write_identity(FakeKmsPca::kAlias);
   auto s = sidecar();
   s->start();
-  const TlsClientResult r = connect(*s);
-  EXPECT_TRUE(r.accepted) << r.error;
+  const proxy::ProbeResult r = connect(*s);
+  EXPECT_TRUE(accepted(r)) << r.error;
   EXPECT_EQ(r.server_serial, identity.serial);
   EXPECT_EQ(fake.calls("Decrypt"), 1);
 }
