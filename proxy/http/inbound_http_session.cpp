@@ -55,4 +55,9 @@ void InboundHttpSession::close_streams() {
   upstream_.close();
 }
 
+void InboundHttpSession::reset_streams() {
+  downstream_.abort();
+  upstream_.abort();
+}
+
 }  // namespace mtls::proxy::http

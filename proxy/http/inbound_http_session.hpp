@@ -21,6 +21,8 @@ class InboundHttpSession final : public HttpSession {
   void on_handshake_ok() override;
   void on_connected();
   void close_streams() override;
+  void reset_streams() override;
+  tcp::socket& tls_peer_socket() override { return downstream_.socket(); }
   bool tls_truncated() const override { return downstream_.truncated(); }
 
   Refusal on_request(Head& head) override;

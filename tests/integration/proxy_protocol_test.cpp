@@ -84,8 +84,8 @@ TEST(ProxyProtocol, SendsTheClientAddressAndTlsFactsBeforeTheFirstByte) {
   });
   // A DNS name makes the certificate's CN (frontend.local), which the SSL TLV carries.
   const TestPki::Files client = f.pki.leaf("frontend", kFrontendId, {"frontend.local"});
-  const TlsClientResult r = f.connect(client);
-  ASSERT_TRUE(r.accepted) << r.error;
+  const proxy::ProbeResult r = f.connect(client);
+  ASSERT_TRUE(r.handshake_ok) << r.error;
 
   const std::string& got = backend.received();
   ASSERT_GE(got.size(), 28u);
