@@ -6,6 +6,7 @@
 #include "metrics/log.hpp"
 #include "proxy/http/inbound_http_session.hpp"
 #include "proxy/http/outbound_http_session.hpp"
+#include "proxy/http/upstream_pool.hpp"
 #include "proxy/inbound_session.hpp"
 #include "proxy/outbound_session.hpp"
 
@@ -44,7 +45,25 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec, unsigned max_connec
   if (ec)
     throw std::system_error(ec, spec.name + " listen " + spec.bound.address().to_string() + ":" +
                                     std::to_string(spec.bound.port()));
+  if (spec.protocol == config::Protocol::http && spec.direction == metrics::Direction::outbound) {
+    pool_ = std::make_unique<http::UpstreamPool>(
+        http::UpstreamPool::Destination{
+            .io = worker.io(),
+            .spec = spec_,
+            .connector = connector_,
+            .sessions = client_sessions_,
+            .counters = counters_,
+            .contexts = [&worker]() -> const std::shared_ptr<const certs::TlsContexts>& {
+              return worker.contexts();
+            },
+            .connect_timeout = worker.limits().connect_timeout,
+            .handshake_timeout = worker.limits().handshake_timeout},
+        spec.http.pool);
+    worker.track(*pool_);  // tick (idle timeout), trust changes, stop
+  }
 }
+
+Listener::~Listener() = default;
 
 void Listener::start() { do_accept(); }
 

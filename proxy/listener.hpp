@@ -13,6 +13,9 @@
 #include "proxy/worker.hpp"
 
 namespace mtls::proxy {
+namespace http {
+class UpstreamPool;
+}
 
 class Listener {
  public:
@@ -20,12 +23,15 @@ class Listener {
 
   // Binds with SO_REUSEPORT to spec.bound; throws std::system_error naming the listener.
   Listener(Worker& worker, const ListenerSpec& spec, unsigned max_connections);
+  ~Listener();
   void start();
   void stop();
 
   const ListenerSpec& spec() const { return spec_; }
   UpstreamConnector& connector() { return connector_; }
   certs::ClientSessionCache& client_sessions() { return client_sessions_; }  // outbound only
+  // Outbound protocol: http only: this worker's idle upstream connections of this listener.
+  http::UpstreamPool& pool() { return *pool_; }
   // The session_id_context for SSLs made from `contexts` (cached; recomputed after a reload).
   const std::string& session_context(const std::shared_ptr<const certs::TlsContexts>& contexts);
   void session_ended() { --active_; }
@@ -45,6 +51,8 @@ class Listener {
   certs::ClientSessionCache client_sessions_;
   std::shared_ptr<const certs::TlsContexts> sid_contexts_;
   std::string sid_;
+  // Declared last: destroyed first, while the connector and session cache it uses still exist.
+  std::unique_ptr<http::UpstreamPool> pool_;
 };
 
 // Keepalive and no-delay on both sides of every proxied connection. Set on a listening socket,

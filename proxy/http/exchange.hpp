@@ -38,7 +38,7 @@ class Exchange {
   static constexpr std::size_t kFlushBytes = 16 * 1024;
 
   Exchange(Down& down, Up& up, ExchangeHost& host, const config::HttpConfig& config)
-      : down_(down), up_(up), host_(host), config_(config) {}
+      : down_(down), up_(&up), host_(host), config_(config) {}
 
   void start(const std::shared_ptr<void>& owner) {
     owner_ = owner;
@@ -47,6 +47,21 @@ class Exchange {
   }
   // No handler acts after this (the session ended or the byte relay took over).
   void stop() { stopped_ = true; }
+
+  // After ExchangeHost::on_upstream_lost() returned true: the request is sent again, whole, on
+  // `up`, a fresh upstream connection.
+  void resume_on(Up& up) {
+    up_ = &up;
+    paused_ = false;
+    req_run();
+    resp_run();
+  }
+
+  // The upstream connection can carry another exchange: every response was read whole, the
+  // upstream did not ask to close, no request is half-sent and nothing unasked arrived.
+  bool upstream_reusable() const {
+    return !up_busy_ && !up_broken_ && up_keep_alive_ && sin_.empty() && rout_.empty();
+  }
 
   // For the session's deadline handling: what the engine was waiting for.
   Waiting waiting() const { return waiting_; }
@@ -61,7 +76,7 @@ class Exchange {
   // Runs the request half as far as it can. Re-entrant calls (from the other half) do nothing:
   // the running loop sees the new state.
   void req_run() {
-    if (stopped_ || req_waiting_ || req_running_) return;
+    if (stopped_ || paused_ || req_waiting_ || req_running_) return;
     req_running_ = true;
     for (bool more = true; more && !stopped_;) {
       switch (req_) {
@@ -73,7 +88,7 @@ class Exchange {
           break;
         case Req::sent:  // the response half continues
           more = false;
-          if (!rout_.empty()) flush(up_, rout_, req_waiting_, &Exchange::req_run);
+          if (!rout_.empty()) flush(*up_, rout_, req_waiting_, &Exchange::req_run);
           break;
         case Req::respond:
           more = req_respond();
@@ -145,9 +160,15 @@ class Exchange {
     decoder_ = ChunkedDecoder(config_.max_header_bytes);
     // The upstream connection outlives the downstream's wishes: no Connection: close upstream.
     head.keep_alive = true;
-    rout_.append(serialize_request(head));
+    const std::string wire = serialize_request(head);
+    rout_.append(wire);
+    up_busy_ = true;
     const bool bodiless =
         head.framing == Framing::none || (head.framing == Framing::length && head.length == 0);
+    // A bodiless idempotent request can be sent again whole if a reused upstream connection
+    // turns out to have been closed by the upstream before it answered (RFC 9110 §9.2.2).
+    resend_.clear();
+    if (bodiless && idempotent(head.method)) resend_ = wire;
     req_ = bodiless ? Req::sent : Req::body;
     resp_ = Resp::head;
     resp_run();  // a no-op while it waits: its pending read wakes it
@@ -157,7 +178,7 @@ class Exchange {
   bool req_body() {
     const std::string_view view = rin_.view();
     if (view.empty()) {
-      if (!rout_.empty() && !flush(up_, rout_, req_waiting_, &Exchange::req_run)) return false;
+      if (!rout_.empty() && !flush(*up_, rout_, req_waiting_, &Exchange::req_run)) return false;
       const IoResult r = rin_.fill(down_);
       if (r.status == IoStatus::ok) {
         host_.on_bytes(metrics::Side::downstream, r.bytes);
@@ -189,7 +210,7 @@ class Exchange {
         req_ = Req::sent;
       }
     }
-    if (rout_.size() >= kFlushBytes && !flush(up_, rout_, req_waiting_, &Exchange::req_run))
+    if (rout_.size() >= kFlushBytes && !flush(*up_, rout_, req_waiting_, &Exchange::req_run))
       return false;
     return true;
   }
@@ -261,7 +282,7 @@ class Exchange {
   // ---- response half: upstream -> downstream -----------------------------------------------
 
   void resp_run() {
-    if (stopped_ || resp_waiting_ || resp_running_) return;
+    if (stopped_ || paused_ || resp_waiting_ || resp_running_) return;
     resp_running_ = true;
     for (bool more = true; more && !stopped_;) {
       switch (resp_) {
@@ -293,15 +314,16 @@ class Exchange {
   bool resp_idle() {
     if (!sin_.empty()) return upstream_error(metrics::HttpError::bad_response, "unsolicited bytes");
     sin_.release();
-    const IoResult r = sin_.fill(up_);
+    const IoResult r = sin_.fill(*up_);
     if (r.status == IoStatus::ok) {
       host_.on_bytes(metrics::Side::upstream, r.bytes);
       return true;
     }
     if (r.status == IoStatus::want_read || r.status == IoStatus::want_write) {
-      wait(up_, r.status, resp_waiting_, &Exchange::resp_run);
+      wait(*up_, r.status, resp_waiting_, &Exchange::resp_run);
       return false;
     }
+    up_broken_ = true;
     // The app closed an idle connection: so do we, between requests, as the app would have.
     if (req_ == Req::head && rin_.empty()) return close_with("ok", "ok", "");
     return close_with("ok", "ok", "upstream closed");
@@ -314,19 +336,21 @@ class Exchange {
     if (end_at == std::string_view::npos) {
       if (view.size() > limit)
         return upstream_error(metrics::HttpError::bad_response, "response head too large");
-      const IoResult r = sin_.fill(up_);
+      const IoResult r = sin_.fill(*up_);
       if (r.status == IoStatus::ok) {
         host_.on_bytes(metrics::Side::upstream, r.bytes);
         return true;
       }
       if (r.status == IoStatus::want_read || r.status == IoStatus::want_write) {
-        wait(up_, r.status, resp_waiting_, &Exchange::resp_run);
+        wait(*up_, r.status, resp_waiting_, &Exchange::resp_run);
         return false;
       }
+      up_broken_ = true;
+      if (!resp_started_ && view.empty() && try_resend()) return false;
       return upstream_error(metrics::HttpError::upstream_failed,
                             r.status == IoStatus::eof
                                 ? "upstream closed before responding"
-                                : "reading upstream: " + up_.error().message());
+                                : "reading upstream: " + up_->error().message());
     }
     const std::string_view text = view.substr(0, end_at);
     if (auto e = check_head(text))
@@ -346,12 +370,14 @@ class Exchange {
       if (req_ != Req::sent)
         return upstream_error(metrics::HttpError::bad_response, "early switch");
       head.upgrade = head.status == 101;
+      up_keep_alive_ = false;  // the connection becomes the tunnel's
       sout_.append(serialize_response(head));
       resp_ = Resp::tunnel;
       return true;
     }
     if (head.status == 101) return upstream_error(metrics::HttpError::bad_response, "unasked 101");
     // The downstream stays open only if both sides want it and the request was read whole.
+    up_keep_alive_ = up_keep_alive_ && head.keep_alive && head.framing != Framing::until_close;
     keep_alive_ = keep_alive_ && head.keep_alive;
     head.keep_alive = keep_alive_;
     resp_framing_ = head.framing;
@@ -367,13 +393,13 @@ class Exchange {
     const std::string_view view = sin_.view();
     if (view.empty()) {
       if (!sout_.empty() && !flush(down_, sout_, resp_waiting_, &Exchange::resp_run)) return false;
-      const IoResult r = sin_.fill(up_);
+      const IoResult r = sin_.fill(*up_);
       if (r.status == IoStatus::ok) {
         host_.on_bytes(metrics::Side::upstream, r.bytes);
         return true;
       }
       if (r.status == IoStatus::want_read || r.status == IoStatus::want_write) {
-        wait(up_, r.status, resp_waiting_, &Exchange::resp_run);
+        wait(*up_, r.status, resp_waiting_, &Exchange::resp_run);
         return false;
       }
       if (r.status == IoStatus::eof && resp_framing_ == Framing::until_close) {
@@ -413,6 +439,7 @@ class Exchange {
     if (!flush(down_, sout_, resp_waiting_, &Exchange::resp_run)) return false;
     record_.response_bytes = resp_body_bytes_;
     finish_record();
+    if (req_ == Req::sent && rout_.empty()) up_busy_ = false;  // the upstream is between requests
     // A response that ended before its request was read whole leaves the request stream at an
     // unknown place: the connection cannot carry another request.
     if (!keep_alive_ || req_ != Req::sent || !rout_.empty()) return close_with("ok", "ok", "");
@@ -435,7 +462,7 @@ class Exchange {
       rout_.append(rin_.view());
       rin_.clear();
     }
-    if (!flush(up_, rout_, resp_waiting_, &Exchange::resp_run)) return;
+    if (!flush(*up_, rout_, resp_waiting_, &Exchange::resp_run)) return;
     finish_record();
     stopped_ = true;
     host_.on_tunnel();
@@ -473,6 +500,7 @@ class Exchange {
       return false;
     }
     const bool to_down = static_cast<void*>(&s) == static_cast<void*>(&down_);
+    if (!to_down && try_resend()) return false;
     close_with(
         "error", "reset",
         std::string(to_down ? "writing downstream: " : "writing upstream: ") + s.error().message());
@@ -482,12 +510,15 @@ class Exchange {
   template <ByteStream S>
   void wait(S& s, IoStatus want, bool& waiting, void (Exchange::*resume)()) {
     waiting = true;
-    s.async_wait(want, [this, keep = owner_.lock(), &waiting, resume](error_code ec) {
-      waiting = false;
-      if (stopped_) return;
-      if (ec) return void(close_with("error", "wait", ec.message()));
-      (this->*resume)();
-    });
+    s.async_wait(want,
+                 [this, keep = owner_.lock(), &waiting, resume, gen = generation_](error_code ec) {
+                   if (gen != generation_)
+                     return;  // a wait on an upstream connection given up for a resend
+                   waiting = false;
+                   if (stopped_) return;
+                   if (ec) return void(close_with("error", "wait", ec.message()));
+                   (this->*resume)();
+                 });
   }
 
   void set_waiting(Waiting w) {
@@ -504,6 +535,30 @@ class Exchange {
     record_ = Record{};
   }
 
+  static bool idempotent(std::string_view method) {
+    return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" ||
+           method == "PUT" || method == "DELETE";
+  }
+
+  // The upstream failed before any byte of the response: if the request can be sent again and
+  // the session has another connection for it (once, and only after a reused connection), drop
+  // what this connection had and wait, paused, for resume_on(). true: paused.
+  bool try_resend() {
+    if (stopped_ || resend_.empty() || resp_started_ || req_ != Req::sent || !sin_.empty())
+      return false;
+    if (!host_.on_upstream_lost()) return false;
+    ++generation_;
+    req_waiting_ = resp_waiting_ = false;
+    paused_ = true;
+    up_broken_ = false;
+    up_keep_alive_ = true;
+    sin_.clear();
+    rout_.clear();
+    rout_.append(resend_);
+    resend_.clear();  // once
+    return true;
+  }
+
   bool close_with(std::string_view result, std::string_view reason, std::string_view detail) {
     if (stopped_) return false;
     stopped_ = true;
@@ -512,11 +567,13 @@ class Exchange {
   }
 
   Down& down_;
-  Up& up_;
+  Up* up_;  // a pointer: a resend moves the exchange to another upstream connection
   ExchangeHost& host_;
   const config::HttpConfig& config_;
   std::weak_ptr<void> owner_;
   bool stopped_ = false;
+  bool paused_ = false;           // waiting for resume_on()
+  std::uint64_t generation_ = 0;  // bumped by a resend: older waits are stale
   Waiting waiting_ = Waiting::exchange;
 
   Req req_ = Req::head;
@@ -543,6 +600,12 @@ class Exchange {
   std::uint64_t resp_left_ = 0;
   std::uint64_t resp_body_bytes_ = 0;
   ChunkedDecoder resp_decoder_;
+
+  // The upstream connection's state, for reuse by the next downstream connection.
+  bool up_busy_ = false;  // a request went upstream and its response did not end yet
+  bool up_broken_ = false;
+  bool up_keep_alive_ = true;
+  std::string resend_;  // the current request, whole, when it may be sent again
 
   Record record_;
   Clock::time_point started_ = Clock::now();

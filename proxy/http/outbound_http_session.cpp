@@ -1,55 +1,99 @@
 #include "proxy/http/outbound_http_session.hpp"
 
 #include "proxy/listener.hpp"
-#include "proxy/ssl_setup.hpp"
 
 namespace mtls::proxy::http {
 
 OutboundHttpSession::OutboundHttpSession(Listener& listener, Worker& worker, tcp::socket socket)
-    : HttpSession(listener, worker),
-      check_(listener.spec().policy),
-      downstream_(std::move(socket)),
-      upstream_(tcp::socket(worker.io()), make_client_ssl(*contexts_, listener.spec())),
-      exchange_(downstream_, upstream_, *this, listener.spec().http),
-      relay_(downstream_, upstream_, worker.buffers()) {
-  check_.attach(upstream_.ssl());
-  listener.client_sessions().prepare(upstream_.ssl(), contexts_);
-}
+    : HttpSession(listener, worker), pool_(listener.pool()), downstream_(std::move(socket)) {}
 
 void OutboundHttpSession::start() { acquire_upstream(); }
 
 void OutboundHttpSession::acquire_upstream() {
   enter(Phase::connect);
-  listener_.connector().async_connect(
-      upstream_.socket(),
-      [self = shared_from_this(), this](std::optional<metrics::ConnectFailure> failure) {
-        if (failure) return fail_connect(*failure);
-        on_connected();
-      });
+  pool_.checkout([self = shared_from_this(), this](UpstreamPool::Result result) {
+    on_checkout(std::move(result));
+  });
 }
 
-void OutboundHttpSession::on_connected() {
-  tune_socket(upstream_.socket().native_handle());
-  upstream_.attach_socket();
-  enter(Phase::handshake);
-  do_handshake(upstream_, check_);
+void OutboundHttpSession::on_checkout(UpstreamPool::Result result) {
+  if (closed_) {
+    // A deadline or stop closed the session meanwhile; an unused connection is still good.
+    if (result.connection) pool_.release(std::move(result.connection), true);
+    return finish("error", timed_out_ ? "timeout" : "aborted", "while waiting for an upstream");
+  }
+  if (result.failure != UpstreamPool::Failure::none) {
+    // The pool counted connect and handshake failures; the app sees a reset, as for TCP.
+    reset_streams();
+    const std::string reason =
+        result.reason.empty()
+            ? (result.failure == UpstreamPool::Failure::exhausted ? "pool_exhausted" : "aborted")
+            : result.reason;
+    return finish("error", reason, result.detail);
+  }
+  upstream_ = std::move(result.connection);
+  reused_ = result.reused;
+  peer_ = upstream_->peer().display();
+  tls_version_ = SSL_get_version(upstream_->stream().ssl());
+  cipher_ = SSL_get_cipher_name(upstream_->stream().ssl());
+  if (!exchange_) {
+    exchange_.emplace(downstream_, upstream_->stream(), *this, listener_.spec().http);
+    enter(Phase::relay);
+    exchange_->start(shared_from_this());
+  } else {
+    enter(Phase::relay);
+    exchange_->resume_on(upstream_->stream());
+  }
 }
-
-void OutboundHttpSession::on_handshake_ok() { exchange_.start(shared_from_this()); }
 
 // The app is local and trusted with its own headers; the peer's inbound sets the identity ones.
 Refusal OutboundHttpSession::on_request(Head&) { return {}; }
 
-void OutboundHttpSession::on_tunnel() { start_relay(relay_); }
+void OutboundHttpSession::on_tunnel() {
+  relay_.emplace(downstream_, upstream_->stream(), worker_.buffers());
+  start_relay(*relay_);
+}
+
+bool OutboundHttpSession::on_upstream_lost() {
+  // Only a reused connection may have been closed by the upstream while idle; a new one that
+  // fails is a real failure, and a second loss is too.
+  if (!reused_ || resent_ || closed_) return false;
+  resent_ = true;
+  return_upstream(false);
+  acquire_upstream();
+  return true;
+}
+
+void OutboundHttpSession::on_http_end(std::string_view result, std::string_view reason,
+                                      std::string_view detail) {
+  // Before the session ends and closes streams: a clean upstream goes back to the pool, whatever
+  // ended the downstream (the app's Connection: close, its FIN between requests).
+  if (upstream_ && exchange_) return_upstream(exchange_->upstream_reusable());
+  HttpSession::on_http_end(result, reason, detail);
+}
+
+void OutboundHttpSession::return_upstream(bool reusable) {
+  if (!upstream_) return;
+  // The engine's wait for an upstream close between requests must not fire for the next user.
+  error_code ignored;
+  upstream_->stream().socket().cancel(ignored);
+  pool_.release(std::move(upstream_), reusable);
+}
 
 void OutboundHttpSession::close_streams() {
+  closed_ = true;
   downstream_.close();
-  upstream_.close();
+  return_upstream(false);  // closes it
 }
 
 void OutboundHttpSession::reset_streams() {
   downstream_.abort();
-  upstream_.abort();
+  if (upstream_) upstream_->stream().abort();
+  return_upstream(false);
+}
+
+tcp::socket& OutboundHttpSession::tls_peer_socket() {
+  return upstream_ ? upstream_->stream().socket() : downstream_.socket();
 }
 
 }  // namespace mtls::proxy::http

@@ -54,7 +54,7 @@ TEST(HttpRoutes, ARuleAllowsItsMethodAndPrefixAndRefusesTheRestOnTheSameConnecti
                                      {{"method", "GET"}, {"code_class", "2xx"}}, 2),
             2);
   // One handshake carried all five requests.
-  EXPECT_EQ(pair.inbound_metric("mtls_handshakes_total", {{"result", "ok"}}), 1);
+  EXPECT_EQ(pair.inbound_metric("mtls_handshakes_total", {{"result", "success"}}), 1);
 }
 
 TEST(HttpRoutes, AnAmbiguousPathIsRefusedBeforeAnyRuleAndNeverReachesTheApp) {
