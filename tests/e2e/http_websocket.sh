@@ -8,7 +8,10 @@ set -euo pipefail
 BIN=$(readlink -f "${1:?usage: http_websocket.sh PATH/TO/mtls-sidecar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
-python3 -c 'import websockets' 2>/dev/null || { echo "SKIP: python3-websockets missing"; exit 77; }
+# Debian's python3 has the package; a python3 earlier on PATH (pyenv, a venv) may not.
+PY=python3
+command python3 -c 'import websockets' 2>/dev/null || PY=/usr/bin/python3
+"$PY" -c 'import websockets' 2>/dev/null || { echo "SKIP: python3-websockets missing"; exit 77; }
 e2e_init
 cd "$W"
 
@@ -17,7 +20,7 @@ mkdir trust && cp ca/ca.crt trust/ca.crt  # the CA key stays out of what the sid
 "$BIN" ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/app --dns app.local \
   --out app >/dev/null
 "$BIN" ca issue --dir ca --spiffe-id spiffe://demo.local/ns/default/sa/web --out web >/dev/null
-read -r APP IN OUT AIN AOUT < <(python3 -c '
+read -r APP IN OUT AIN AOUT < <("$PY" -c '
 import socket
 s = [socket.socket() for _ in range(5)]
 for x in s: x.bind(("127.0.0.1", 0))
@@ -64,12 +67,12 @@ outbound:
       protocol: http, expect: { spiffe_ids: ["spiffe://demo.local/ns/default/sa/app"] } }
 limits: { drain_delay: 0s }
 Y
-python3 server.py >server.log 2>&1 & PIDS+=($!)
+"$PY" server.py >server.log 2>&1 & PIDS+=($!)
 "$BIN" run --config in.yaml >in.log 2>&1 & PIDS+=($!)
 "$BIN" run --config out.yaml >out.log 2>&1 & PIDS+=($!)
 for p in "$APP" "$IN" "$OUT"; do up "$p" || fail "port $p did not come up"; done
 
-timeout 30 python3 client.py >client.log 2>&1 || fail "websocket client: $(cat client.log)"
+timeout 30 "$PY" client.py >client.log 2>&1 || fail "websocket client: $(cat client.log)"
 grep -q '^xfcc By=spiffe://demo.local/ns/default/sa/app;Hash=[0-9a-f]\{64\};URI=spiffe://demo.local/ns/default/sa/web$' client.log ||
   fail "the app saw no XFCC of ours: $(cat client.log)"
 grep -qx "echo ok" client.log || fail "no echo: $(cat client.log)"
