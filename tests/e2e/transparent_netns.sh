@@ -167,7 +167,11 @@ echo "$out" | grep -q "legacy-b saw" && fail "a foreign CA's certificate got thr
 echo "ok   attacker in X: plaintext to B:80 and a foreign CA's certificate get no answer"
 
 # --- what crossed the bridge ---------------------------------------------------------------------
-sleep 0.5  # tcpdump -U writes each packet as it comes; let the last ones land
+# tcpdump -U writes each packet once it has read it, but on a loaded machine it reads late, and
+# packets still in its buffer when it is killed are lost. The attacker's plaintext crossed the
+# bridge last: once the file holds it, every earlier packet is in the file too.
+for _ in $(seq 100); do grep -aqF "$attack" "$W/bridge.pcap" && break; sleep 0.1; done
+sleep 0.2
 kill "$tcpdump_pid" 2>/dev/null || true
 wait "$tcpdump_pid" 2>/dev/null || true
 # The attacker's plaintext is the positive control: it did cross the bridge in clear, so a capture
