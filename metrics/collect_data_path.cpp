@@ -201,8 +201,9 @@ std::vector<pm::MetricFamily> Metrics::collect_data_path() const {
     listener.active(active);
     listener.histogram(duration, &ListenerCounters::handshake_seconds);
     if (listeners_[l].http) listener.http(http_requests, http_errors, http_duration);
-    if (listeners_[l].direction == Direction::outbound) {
-      // The contract's labels are {listener,state} and {listener}: no direction (always outbound).
+    if (listeners_[l].http && listeners_[l].direction == Direction::outbound) {
+      // Only HTTP outbound listeners pool upstream connections (a TCP relay's upstream is its
+      // client's own). The contract's labels are {listener,state} and {listener}: no direction.
       const auto sample = [&](pm::MetricFamily& f, Labels labels, double value, bool gauge) {
         pm::ClientMetric m;
         m.label = {{"listener", listeners_[l].name}};

@@ -23,19 +23,10 @@ void InboundSession::start() {
 }
 
 void InboundSession::on_handshake_ok() {
-  enter(Phase::connect);
-  listener_.connector().async_connect(
-      upstream_.socket(),
-      [self = shared_from_this(), this](std::optional<metrics::ConnectFailure> failure) {
-        if (failure) return fail_connect(*failure);
-        on_connected();
-      });
+  connect_upstream(upstream_.socket(), [this] { on_connected(); });
 }
 
 void InboundSession::on_connected() {
-  tune_socket(upstream_.socket().native_handle());
-  error_code ignored;
-  upstream_.socket().non_blocking(true, ignored);
   if (listener_.spec().proxy_protocol != config::ProxyProtocol::v2) return start_relay(relay_);
   // The header goes first, whole, before any of the client's bytes: the relay starts after it.
   error_code ec;

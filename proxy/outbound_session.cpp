@@ -17,17 +17,10 @@ OutboundSession::OutboundSession(Listener& listener, Worker& worker, tcp::socket
 }
 
 void OutboundSession::start() {
-  enter(Phase::connect);
-  listener_.connector().async_connect(
-      upstream_.socket(),
-      [self = shared_from_this(), this](std::optional<metrics::ConnectFailure> failure) {
-        if (failure) return fail_connect(*failure);
-        on_connected();
-      });
+  connect_upstream(upstream_.socket(), [this] { on_connected(); });
 }
 
 void OutboundSession::on_connected() {
-  tune_socket(upstream_.socket().native_handle());
   // The socket was opened by connect: bind the SSL to its descriptor now.
   upstream_.attach_socket();
   enter(Phase::handshake);

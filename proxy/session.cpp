@@ -130,6 +130,19 @@ void Session::fail_connect(metrics::ConnectFailure reason) {
          "cannot connect to " + listener_.spec().forward.to_string());
 }
 
+void Session::connect_upstream(tcp::socket& socket, std::function<void()> connected) {
+  enter(Phase::connect);
+  listener_.connector().async_connect(
+      socket, [self = shared_from_this(), this, &socket,
+               connected = std::move(connected)](std::optional<metrics::ConnectFailure> failure) {
+        if (failure) return fail_connect(*failure);
+        tune_socket(socket.native_handle());
+        error_code ignored;
+        socket.non_blocking(true, ignored);
+        connected();
+      });
+}
+
 void Session::relay_ended(const std::string& failure) {
   if (timed_out_) return finish("error", "timeout", "idle timeout");
   // A failed side is passed on as a reset, so the other peer's reads fail too.

@@ -5,6 +5,7 @@
 // worker's session list links it without owning it (auto-unlinked on destruction).
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -62,6 +63,10 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   // Ends the session: closes streams, logs one line. `reason` uses DESIGN.md's label values.
   void finish(std::string_view result, std::string_view reason, std::string_view detail = {});
   void fail_connect(metrics::ConnectFailure reason);
+  // Connects `socket` to the listener's forward address under the connect deadline. A failure
+  // ends the session (a reset to the client); on success the socket is tuned (no Nagle) and
+  // non-blocking, and `connected` runs.
+  void connect_upstream(tcp::socket& socket, std::function<void()> connected);
 
   template <ByteStream Down, ByteStream Up>
   void start_relay(Relay<Down, Up>& relay) {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 
 #include "certs/aws_backed.hpp"
@@ -12,7 +13,6 @@
 #include "certs/pem.hpp"
 #include "certs/x509_fields.hpp"
 #include "config/config.hpp"
-#include "metrics/admin_client.hpp"
 #include "metrics/log.hpp"
 #include "metrics/status_text.hpp"
 #include "proxy/demo/demo.hpp"
@@ -72,7 +72,14 @@ int cmd_run(const std::string& config_path) {
   // Least privilege (proxy/sidecar/sandbox.hpp): the sandbox before any thread exists, the user
   // switch once the ports are bound.
   const sandbox::Plan plan = sandbox::make_plan(cfg);
-  Sidecar sidecar(std::move(cfg), {.handle_signals = true});
+  // An acm source reads its trust files as it is built (no AWS call yet): a bad one at its line.
+  std::unique_ptr<Sidecar> made;
+  try {
+    made = std::make_unique<Sidecar>(cfg, SidecarOptions{.handle_signals = true});
+  } catch (const certs::LoadError& e) {
+    throw config::Error({load_issue(cfg, e.field(), e.what())});
+  }
+  Sidecar& sidecar = *made;
   // Start-up failures at the config line they stem from, as check-config reports them. The
   // identity loads before the sandbox, as check-config loads it: a missing file is "No such file",
   // not Landlock's "Permission denied".
@@ -159,8 +166,11 @@ int cmd_kms_wrap(const KmsWrapFlags& f) {
 int cmd_demo() { return run_demo(); }
 
 int cmd_status(const std::string& admin_url) {
-  const metrics::AdminUrl url = metrics::parse_admin_url(admin_url);
-  std::fputs(metrics::status_text(metrics::admin_get(url, "/status")).c_str(), stdout);
+  const ProbeTarget target = status_target(admin_url);
+  const ProbeResult r = http_probe(target, std::chrono::seconds(5));
+  if (!r.ok)
+    throw std::runtime_error("http://" + target.address.to_string() + "/status: " + r.detail);
+  std::fputs(metrics::status_text(r.body).c_str(), stdout);
   return 0;
 }
 

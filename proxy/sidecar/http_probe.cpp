@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace mtls::proxy {
 namespace {
@@ -60,6 +62,29 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
   }
 }
 
+// The Content-Length of a response head, if it names one.
+std::optional<std::size_t> content_length(std::string_view head) {
+  for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;) {
+    const std::size_t next = head.find("\r\n", at + 2);
+    const std::string_view field = head.substr(at + 2, next - at - 2);
+    at = next;
+    constexpr std::string_view kName = "content-length:";
+    if (field.size() <= kName.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < kName.size(); ++i)
+      same = same && std::tolower(static_cast<unsigned char>(field[i])) == kName[i];
+    if (!same) continue;
+    std::size_t n = 0;
+    const std::string_view digits = field.substr(field.find_first_not_of(' ', kName.size()));
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos ||
+        digits.size() > 9)
+      return std::nullopt;
+    for (const char c : digits) n = n * 10 + std::size_t(c - '0');
+    return n;
+  }
+  return std::nullopt;
+}
+
 std::string seconds_text(std::chrono::milliseconds t) {
   return t.count() % 1000 == 0 ? std::to_string(t.count() / 1000) + "s"
                                : std::to_string(t.count()) + "ms";
@@ -102,6 +127,18 @@ bool parse_probe_url(std::string_view url, bool allow_remote, ProbeTarget& out, 
   return true;
 }
 
+ProbeTarget status_target(const std::string& admin_url) {
+  std::string url = admin_url.find("://") == std::string::npos ? "http://" + admin_url : admin_url;
+  if (url.size() > 7 && url.back() == '/') url.pop_back();
+  ProbeTarget target;
+  std::string why;
+  if (!parse_probe_url(url, /*allow_remote=*/true, target, why) || target.path != "/")
+    throw std::invalid_argument("--admin " + admin_url + ": expected http://HOST:PORT" +
+                                (why.empty() ? "" : " (" + why + ")"));
+  target.path = "/status";
+  return target;
+}
+
 ProbeResult http_probe(const ProbeTarget& target, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   ProbeResult r;
@@ -134,27 +171,40 @@ ProbeResult http_probe(const ProbeTarget& target, std::chrono::milliseconds time
       return fail(std::string("send: ") + std::strerror(errno));
     if (n > 0) sent += static_cast<std::size_t>(n);
   }
-  // Only the status line matters; it must arrive within the deadline and within 1 KiB.
-  std::string head;
-  while (head.find("\r\n") == std::string::npos && head.size() < 1024) {
-    if (!wait_for(s.fd, POLLIN, deadline))
-      return fail("no response within " + seconds_text(timeout));
-    char buf[512];
+  // The head must arrive within the deadline and within 16 KiB.
+  std::string data;
+  std::size_t head_end = std::string::npos;
+  bool closed = false;
+  const auto receive = [&]() -> bool {  // false on timeout or error; `closed` at EOF
+    if (!wait_for(s.fd, POLLIN, deadline)) return false;
+    char buf[16384];
     const ssize_t n = ::recv(s.fd, buf, sizeof buf, 0);
-    if (n == 0) break;
-    if (n < 0 && errno != EAGAIN && errno != EINTR)
-      return fail(std::string("recv: ") + std::strerror(errno));
-    if (n > 0) head.append(buf, static_cast<std::size_t>(n));
+    if (n == 0) closed = true;
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return false;
+    if (n > 0) data.append(buf, static_cast<std::size_t>(n));
+    return true;
+  };
+  while ((head_end = data.find("\r\n\r\n")) == std::string::npos && !closed &&
+         data.size() < 16384) {
+    if (!receive()) return fail("no response within " + seconds_text(timeout));
   }
-  const std::string line = head.substr(0, head.find("\r\n"));
-  // "HTTP/1.x NNN Reason"
-  const auto digit = [&line](std::size_t i) { return line[i] >= '0' && line[i] <= '9'; };
-  if (line.size() < 12 || line.compare(0, 7, "HTTP/1.") != 0 || line[8] != ' ' || !digit(9) ||
-      !digit(10) || !digit(11) || (line.size() > 12 && line[12] != ' '))
-    return fail(line.empty() ? "connection closed without a response"
-                             : "not an HTTP response: \"" + line.substr(0, 60) + "\"");
+  const std::string line = data.substr(0, data.find("\r\n"));
   r.status = static_cast<unsigned>(std::stoul(line.substr(9, 3)));
   r.detail = line.substr(9);
+  if (head_end == std::string::npos) return fail("the response head never ended");
+  const std::optional<std::size_t> length = content_length(data.substr(0, head_end));
+  data.erase(0, head_end + 4);
+  while (!closed && (!length || data.size() < *length) && data.size() <= kMaxProbeBody) {
+    if (!receive())
+      return fail(r.detail + ", then the body stopped after " + std::to_string(data.size()) +
+                  " bytes");
+  }
+  if (data.size() > kMaxProbeBody) return fail(r.detail + ", with a body over 4 MiB");
+  if (length && data.size() < *length)
+    return fail(r.detail + ", then the body ended after " + std::to_string(data.size()) + " of " +
+                std::to_string(*length) + " bytes");
+  if (length) data.resize(*length);
+  r.body = std::move(data);
   r.ok = r.status >= 200 && r.status < 300;
   return r;
 }

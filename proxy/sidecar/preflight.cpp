@@ -176,11 +176,6 @@ Preflight preflight_before_run(const config::Config& config) {
   const std::vector<certs::PolicyProblem> policy = certs::check_tls_policy(config.tls);
   for (const certs::PolicyProblem& p : policy)
     out.errors.push_back(config::issue_at(config, p.field, p.message));
-  // An acm source is built (its trust files read, no AWS call) before Sidecar does it, so that a
-  // missing trust file is reported at its config line by run as by check-config; Sidecar::start
-  // then loads nothing synchronously (the first export runs in the background).
-  if (policy.empty() && config.identity.source == config::IdentitySource::acm)
-    check_acm(config, out);
   return out;
 }
 
@@ -188,7 +183,7 @@ Preflight preflight(const config::Config& config) {
   Preflight out = preflight_before_run(config);
   if (!certs::check_tls_policy(config.tls).empty()) return out;
   if (config.identity.source == config::IdentitySource::acm) {
-    // checked by preflight_before_run
+    check_acm(config, out);  // run builds the same source in Sidecar's constructor
   } else if (calls_aws(config)) {
     check_without_aws(config, out);
   } else {

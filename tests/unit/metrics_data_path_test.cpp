@@ -47,9 +47,12 @@ TEST(MetricsDataPath, SumsEveryWorkersCounters) {
 }
 
 // The HTTP upstream pool's series carry the contract's labels ({listener,state}, {listener}),
-// exist for outbound listeners only, and sum the workers.
-TEST(MetricsDataPath, UpstreamPoolSeriesSumTheWorkersOfOutboundListeners) {
-  Metrics m({{Direction::inbound, "web"}, {Direction::outbound, "orders"}}, 2);
+// exist for HTTP outbound listeners only (the ones with a pool), and sum the workers.
+TEST(MetricsDataPath, UpstreamPoolSeriesSumTheWorkersOfHttpOutboundListeners) {
+  Metrics m({{Direction::inbound, "web", true},
+             {Direction::outbound, "orders", true},
+             {Direction::outbound, "db", false}},
+            2);
   m.counters(0, 1).pool_idle.add(3);
   m.counters(1, 1).pool_idle.add(1);
   m.counters(0, 1).pool_active.add(2);
@@ -63,6 +66,8 @@ TEST(MetricsDataPath, UpstreamPoolSeriesSumTheWorkersOfOutboundListeners) {
       has_series(text, R"(mtls_upstream_pool_connections{listener="orders",state="active"})", 2));
   EXPECT_TRUE(has_series(text, R"(mtls_upstream_pool_reuse_total{listener="orders"})", 12));
   EXPECT_THAT(text, Not(HasSubstr(R"(mtls_upstream_pool_reuse_total{listener="web"})")));
+  EXPECT_THAT(text, Not(HasSubstr(R"(mtls_upstream_pool_reuse_total{listener="db"})")));
+  EXPECT_THAT(text, Not(HasSubstr(R"(mtls_upstream_pool_connections{listener="db")")));
 }
 
 // Each worker caps its own distinct peers; the merge keeps the busiest `cap` over all workers and

@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "metrics/admin_client.hpp"
 #include "metrics/status_board.hpp"
 #include "metrics/status_text.hpp"
 
@@ -42,24 +41,6 @@ TEST(StatusText, PrintsListenersHandshakesPeersAndRefusals) {
 TEST(StatusText, RejectsWhatIsNotAStatusDocument) {
   EXPECT_THROW(status_text(R"({"identity":null})"), std::exception);
   EXPECT_THROW(status_text("not json"), std::exception);
-}
-
-TEST(AdminUrl, AcceptsTheUsualForms) {
-  EXPECT_EQ(parse_admin_url("http://127.0.0.1:9901").port, "9901");
-  EXPECT_EQ(parse_admin_url("127.0.0.1:9901/").host, "127.0.0.1");
-  EXPECT_EQ(parse_admin_url("http://[::1]:9901").host, "::1");
-  EXPECT_THROW(parse_admin_url("http://127.0.0.1"), std::invalid_argument);
-  EXPECT_THROW(parse_admin_url("http://127.0.0.1:99/x"), std::invalid_argument);
-  EXPECT_THROW(parse_admin_url("https://127.0.0.1:x"), std::invalid_argument);
-}
-
-TEST(AdminGet, NamesTheUrlWhenNothingAnswers) {
-  try {
-    admin_get(parse_admin_url("127.0.0.1:1"), "/status", std::chrono::milliseconds(500));
-    FAIL() << "no exception";
-  } catch (const std::runtime_error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("http://127.0.0.1:1/status: "));
-  }
 }
 
 }  // namespace

@@ -65,6 +65,26 @@ TEST(HttpProbe, TwoHundredPassesAndSendsThePath) {
   EXPECT_EQ(server.requests()[0].query, "x=1");
 }
 
+// `status` reads the body: all of it, however the server splits it, and no more than it says.
+TEST(HttpProbe, ReturnsTheWholeBodyOfTheAnswer) {
+  const std::string big(200000, 'x');
+  test::FakeHttpServer server([&](const HttpRequest&) { return test::reply(200, big + "end"); });
+  const ProbeResult r = http_probe(parsed(server.url() + "/status"), 2s);
+  EXPECT_TRUE(r.ok) << r.detail;
+  EXPECT_EQ(r.body.size(), big.size() + 3);
+  EXPECT_EQ(r.body.substr(big.size()), "end");
+}
+
+TEST(StatusTarget, AcceptsTheUsualFormsAndAsksForStatus) {
+  EXPECT_EQ(status_target("http://127.0.0.1:9901").address.port, 9901);
+  EXPECT_EQ(status_target("127.0.0.1:9901/").address.host, "127.0.0.1");
+  EXPECT_EQ(status_target("http://[::1]:9901").address.host, "::1");
+  EXPECT_EQ(status_target("10.0.0.7:9901").path, "/status");  // an operator may name any host
+  EXPECT_THROW(status_target("http://127.0.0.1"), std::invalid_argument);
+  EXPECT_THROW(status_target("http://127.0.0.1:99/x"), std::invalid_argument);
+  EXPECT_THROW(status_target("https://127.0.0.1:99"), std::invalid_argument);
+}
+
 TEST(HttpProbe, AnyOtherStatusFailsNamingIt) {
   test::FakeHttpServer server([](const HttpRequest&) { return test::reply(503, "draining\n"); });
   const ProbeResult r = http_probe(parsed(server.url() + "/ready"), 2s);
