@@ -127,5 +127,48 @@ TEST(AcmCredentials, FromWebIdentityThroughSts) {
   EXPECT_NE(sts.requests().at(0).body.find("Action=AssumeRoleWithWebIdentity"), std::string::npos);
 }
 
+// EC2: the last link. IMDSv2 only: a session token from PUT /latest/api/token, sent with every
+// GET; the fake instance metadata service answers nothing without it (as IMDSv2-required does).
+TEST(AcmCredentials, FromTheInstanceMetadataServiceWithAnImdsV2Token) {
+  FakeAcm acm(temporary_keys());
+  TestPki home;
+  const std::string creds =
+      R"({"Code":"Success","Type":"AWS-HMAC","AccessKeyId":")" + acm.options().access_key_id +
+      R"(","SecretAccessKey":")" + acm.options().secret_access_key + R"(","Token":")" +
+      acm.options().session_token + R"(","Expiration":")" + in_an_hour() + R"("})";
+  const std::string kToken = "AQAEAImdsSessionToken==";
+  FakeHttpServer imds([&](const HttpRequest& r) {
+    if (r.method == "PUT" && r.path == "/latest/api/token")
+      return header_value(r, "X-aws-ec2-metadata-token-ttl-seconds").empty() ? reply(400, "")
+                                                                             : reply(200, kToken);
+    if (header_value(r, "X-aws-ec2-metadata-token") != kToken) return reply(401, "");
+    if (r.path == "/latest/meta-data/iam/security-credentials/") return reply(200, "orders-task\n");
+    if (r.path == "/latest/meta-data/iam/security-credentials/orders-task")
+      return reply(200, creds);
+    return reply(404, "");
+  });
+  auto env = acm_environment(acm, home.dir(), false);
+  env.erase("AWS_EC2_METADATA_DISABLED");
+  env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imds.url();
+  EXPECT_EQ(serves_identity(acm, env), "");
+  ASSERT_GE(imds.requests().size(), 3u);
+  EXPECT_EQ(imds.requests().at(0).method, "PUT");
+  EXPECT_EQ(imds.requests().at(2).path, "/latest/meta-data/iam/security-credentials/orders-task");
+  EXPECT_EQ(header_value(acm.requests().at(0), "X-Amz-Security-Token"),
+            acm.options().session_token);
+
+  // The control: an instance without a role gives no credentials, and the source says which
+  // links it tried instead of serving anything.
+  FakeAcm other(temporary_keys());
+  FakeHttpServer no_role([&](const HttpRequest& r) {
+    return r.method == "PUT" ? reply(200, kToken) : reply(404, "");
+  });
+  env = acm_environment(other, home.dir(), false);
+  env.erase("AWS_EC2_METADATA_DISABLED");
+  env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = no_role.url();
+  EXPECT_NE(serves_identity(other, env), "");
+  EXPECT_EQ(other.calls("ExportCertificate"), 0);
+}
+
 }  // namespace
 }  // namespace mtls::test
