@@ -16,15 +16,23 @@ constexpr std::array<std::string_view, kRefusedReasons> kRefusedNames = {
     "max_connection_age", "trust_changed", "no_identity"};
 constexpr std::array<std::string_view, kHttpMethods> kMethodNames = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "other"};
-constexpr std::array<std::string_view, kHttpErrors> kHttpErrorNames = {
-    "bad_request",        "header_too_large",
-    "body_too_large",     "content_length_and_chunked",
-    "bad_content_length", "bad_transfer_encoding",
-    "obs_fold",           "space_before_colon",
-    "bare_cr_lf",         "bad_header_name",
-    "bad_chunk",          "request_timeout",
-    "route_denied",       "bad_path",
-    "upstream_failed",    "bad_response"};
+constexpr std::array<std::string_view, kHttpErrors> kHttpErrorNames = {"bad_request",
+                                                                       "header_too_large",
+                                                                       "body_too_large",
+                                                                       "content_length_and_chunked",
+                                                                       "bad_content_length",
+                                                                       "bad_transfer_encoding",
+                                                                       "obs_fold",
+                                                                       "space_before_colon",
+                                                                       "bare_cr_lf",
+                                                                       "bad_header_name",
+                                                                       "bad_chunk",
+                                                                       "request_timeout",
+                                                                       "route_denied",
+                                                                       "bad_path",
+                                                                       "upstream_failed",
+                                                                       "bad_response",
+                                                                       "upstream_unavailable"};
 constexpr std::array<std::string_view, kCodeClasses> kCodeClassNames = {"1xx", "2xx", "3xx", "4xx",
                                                                         "5xx"};
 }  // namespace

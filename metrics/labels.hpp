@@ -74,8 +74,9 @@ enum class HttpError {
   bad_path,                    // an ambiguous path route rules refuse to match (`..`, `%2F`): 400
   upstream_failed,             // connect, handshake or reset before a response: 502
   bad_response,                // the upstream's response was not valid HTTP/1.1: 502
+  upstream_unavailable,        // no upstream connection (connect/handshake failed, pool full): 503
 };
-inline constexpr std::size_t kHttpErrors = 16;
+inline constexpr std::size_t kHttpErrors = 17;
 
 std::string_view name(Direction d);
 std::string_view name(HandshakeReason r);

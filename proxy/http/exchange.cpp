@@ -17,6 +17,8 @@ std::string_view reason_phrase(unsigned status) {
       return "Request Header Fields Too Large";
     case 502:
       return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
     default:
       return "Error";
   }

@@ -28,7 +28,7 @@
 
 namespace mtls::proxy::http {
 
-// A complete response the proxy writes itself (400, 403, 413, 431, 502).
+// A complete response the proxy writes itself (400, 403, 413, 431, 502, 503).
 std::string error_response(unsigned status, bool close);
 
 template <ByteStream Down, ByteStream Up>
@@ -37,8 +37,10 @@ class Exchange {
   using Clock = std::chrono::steady_clock;
   static constexpr std::size_t kFlushBytes = 16 * 1024;
 
-  Exchange(Down& down, Up& up, ExchangeHost& host, const config::HttpConfig& config)
-      : down_(down), up_(&up), host_(host), config_(config) {}
+  // `up` may be null: the session has no upstream connection (it could not get one), and its
+  // on_request() refuses every request; nothing is read from or written to an upstream.
+  Exchange(Down& down, Up* up, ExchangeHost& host, const config::HttpConfig& config)
+      : down_(down), up_(up), host_(host), config_(config) {}
 
   void start(const std::shared_ptr<void>& owner) {
     owner_ = owner;
@@ -61,6 +63,19 @@ class Exchange {
   // upstream did not ask to close, no request is half-sent and nothing unasked arrived.
   bool upstream_reusable() const {
     return !up_busy_ && !up_broken_ && up_keep_alive_ && sin_.empty() && rout_.empty();
+  }
+
+  // After on_upstream_lost() returned true the host could not get another upstream connection:
+  // nothing of the response was sent, so the request is answered `status` ourselves and the
+  // connection closes.
+  void answer_instead(unsigned status, metrics::HttpError e, std::string_view detail) {
+    if (stopped_ || !paused_) return;
+    paused_ = false;
+    up_ = nullptr;
+    host_.on_http_error(e, detail);
+    close_reason_ = metrics::name(e);
+    respond(status, true);
+    req_run();
   }
 
   // For the session's deadline handling: what the engine was waiting for.
@@ -149,7 +164,7 @@ class Exchange {
       host_.on_http_error(refusal.reason, "request refused");
       // Without a body the connection stays usable; with one, it would have to be read first.
       const bool body = head.framing == Framing::chunked || head.length > 0;
-      return respond(refusal.status, body || !head.keep_alive);
+      return respond(refusal.status, refusal.close || body || !head.keep_alive);
     }
     keep_alive_ = head.keep_alive;
     upgrade_ = head.upgrade;
@@ -312,6 +327,7 @@ class Exchange {
 
   // No request outstanding: only the upstream's close (or a protocol error) can arrive.
   bool resp_idle() {
+    if (!up_) return false;  // no upstream: only our own answers (on_request refuses all)
     if (!sin_.empty()) return upstream_error(metrics::HttpError::bad_response, "unsolicited bytes");
     sin_.release();
     const IoResult r = sin_.fill(*up_);

@@ -18,6 +18,7 @@ struct Refusal {
   unsigned status = 0;
   metrics::HttpError reason = metrics::HttpError::route_denied;
   std::string rule;
+  bool close = false;  // end the connection after the answer, whatever the request asked
 };
 
 // One finished request/response, for metrics and the access log.

@@ -11,7 +11,7 @@ InboundHttpSession::InboundHttpSession(Listener& listener, Worker& worker, tcp::
       check_(listener.spec().policy),
       downstream_(std::move(socket), make_server_ssl(contexts_, listener)),
       upstream_(tcp::socket(worker.io())),
-      exchange_(downstream_, upstream_, *this, listener.spec().http),
+      exchange_(downstream_, &upstream_, *this, listener.spec().http),
       relay_(downstream_, upstream_, worker.buffers()) {
   check_.attach(downstream_.ssl());
 }
@@ -23,21 +23,10 @@ void InboundHttpSession::start() {
 
 void InboundHttpSession::on_handshake_ok() {
   facts_ = peer_facts(downstream_.ssl(), check_.identity());
-  enter(Phase::connect);
-  listener_.connector().async_connect(
-      upstream_.socket(),
-      [self = shared_from_this(), this](std::optional<metrics::ConnectFailure> failure) {
-        if (failure) return fail_connect(*failure);
-        on_connected();
-      });
+  connect_upstream(upstream_.socket(), [this] { on_connected(); });
 }
 
-void InboundHttpSession::on_connected() {
-  tune_socket(upstream_.socket().native_handle());
-  error_code ignored;
-  upstream_.socket().non_blocking(true, ignored);
-  exchange_.start(shared_from_this());
-}
+void InboundHttpSession::on_connected() { exchange_.start(shared_from_this()); }
 
 Refusal InboundHttpSession::on_request(Head& head) {
   const Authorization a =

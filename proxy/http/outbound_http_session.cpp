@@ -22,14 +22,21 @@ void OutboundHttpSession::on_checkout(UpstreamPool::Result result) {
     if (result.connection) pool_.release(std::move(result.connection), true);
     return finish("error", timed_out_ ? "timeout" : "aborted", "while waiting for an upstream");
   }
-  if (result.failure != UpstreamPool::Failure::none) {
-    // The pool counted connect and handshake failures; the app sees a reset, as for TCP.
+  if (result.failure == UpstreamPool::Failure::stopped) {
     reset_streams();
-    const std::string reason =
-        result.reason.empty()
-            ? (result.failure == UpstreamPool::Failure::exhausted ? "pool_exhausted" : "aborted")
-            : result.reason;
-    return finish("error", reason, result.detail);
+    return finish("error", "aborted", result.detail);
+  }
+  if (result.failure != UpstreamPool::Failure::none) {
+    // The pool counted connect and handshake failures. The app speaks HTTP, so it gets an HTTP
+    // answer, as Envoy gives one ("upstream connect error"): 503 to the request, then a close.
+    const std::string why =
+        result.failure == UpstreamPool::Failure::exhausted ? "pool_exhausted" : result.reason;
+    unavailable_ = why + ": " + result.detail;
+    if (exchange_)
+      return exchange_->answer_instead(503, metrics::HttpError::upstream_unavailable, unavailable_);
+    exchange_.emplace(downstream_, nullptr, *this, listener_.spec().http);
+    enter(Phase::relay);
+    return exchange_->start(shared_from_this());
   }
   upstream_ = std::move(result.connection);
   reused_ = result.reused;
@@ -37,7 +44,7 @@ void OutboundHttpSession::on_checkout(UpstreamPool::Result result) {
   tls_version_ = SSL_get_version(upstream_->stream().ssl());
   cipher_ = SSL_get_cipher_name(upstream_->stream().ssl());
   if (!exchange_) {
-    exchange_.emplace(downstream_, upstream_->stream(), *this, listener_.spec().http);
+    exchange_.emplace(downstream_, &upstream_->stream(), *this, listener_.spec().http);
     enter(Phase::relay);
     exchange_->start(shared_from_this());
   } else {
@@ -47,7 +54,13 @@ void OutboundHttpSession::on_checkout(UpstreamPool::Result result) {
 }
 
 // The app is local and trusted with its own headers; the peer's inbound sets the identity ones.
-Refusal OutboundHttpSession::on_request(Head&) { return {}; }
+// Without an upstream connection every request is answered 503.
+Refusal OutboundHttpSession::on_request(Head&) {
+  if (!upstream_) {
+    return {.status = 503, .reason = metrics::HttpError::upstream_unavailable, .close = true};
+  }
+  return {};
+}
 
 void OutboundHttpSession::on_tunnel() {
   relay_.emplace(downstream_, upstream_->stream(), worker_.buffers());
@@ -69,7 +82,10 @@ void OutboundHttpSession::on_http_end(std::string_view result, std::string_view 
   // Before the session ends and closes streams: a clean upstream goes back to the pool, whatever
   // ended the downstream (the app's Connection: close, its FIN between requests).
   if (upstream_ && exchange_) return_upstream(exchange_->upstream_reusable());
-  HttpSession::on_http_end(result, reason, detail);
+  // Why there was no upstream (connect failure, pool full) goes into the connection's log line.
+  const bool unavailable = reason == metrics::name(metrics::HttpError::upstream_unavailable);
+  HttpSession::on_http_end(result, reason,
+                           unavailable && detail.empty() ? unavailable_ : std::string(detail));
 }
 
 void OutboundHttpSession::return_upstream(bool reusable) {

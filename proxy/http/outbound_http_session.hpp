@@ -50,10 +50,11 @@ class OutboundHttpSession final : public HttpSession {
   UpstreamPool& pool_;
   PlainStream downstream_;
   UpstreamConnectionPtr upstream_;
-  bool reused_ = false;  // upstream_ carried exchanges before this session's
-  bool resent_ = false;  // a request was already sent again on a fresh connection
-  bool closed_ = false;  // close_streams() ran: a checkout that completes now is returned
-  std::optional<Exchange<PlainStream, TlsStream>> exchange_;  // once the first checkout succeeded
+  bool reused_ = false;      // upstream_ carried exchanges before this session's
+  bool resent_ = false;      // a request was already sent again on a fresh connection
+  bool closed_ = false;      // close_streams() ran: a checkout that completes now is returned
+  std::string unavailable_;  // why no upstream connection could be had ("" while one could)
+  std::optional<Exchange<PlainStream, TlsStream>> exchange_;  // once the first checkout completed
   std::optional<Relay<PlainStream, TlsStream>> relay_;        // after an Upgrade or CONNECT
 };
 
