@@ -15,6 +15,19 @@ void TlsStream::attach_socket() {
   error_code ignored;
   socket_.non_blocking(true, ignored);
   SSL_set_fd(ssl_.get(), socket_.native_handle());
+  // SSL_set_fd made one socket BIO for reads and writes; watch its reads.
+  BIO* bio = SSL_get_rbio(ssl_.get());
+  BIO_set_callback_arg(bio, reinterpret_cast<char*>(this));
+  BIO_set_callback_ex(bio, &TlsStream::on_bio);
+}
+
+long TlsStream::on_bio(BIO* bio, int oper, const char*, std::size_t len, int, long, int ret,
+                       std::size_t* processed) {
+  if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+    auto* self = reinterpret_cast<TlsStream*>(BIO_get_callback_arg(bio));
+    self->socket_drained_ = !(ret > 0 && processed && *processed == len);
+  }
+  return ret;  // before the call: 1 lets it go ahead; after it: its own result, unchanged
 }
 
 // Turns an SSL_* return value into an IoResult. The error queue is cleared before every call
