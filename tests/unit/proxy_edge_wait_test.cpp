@@ -69,6 +69,28 @@ TEST_F(EdgeWait, InputThatArrivedBeforeTheWaitCompletesIt) {
   ADD_FAILURE() << "\"y\" never became readable";
 }
 
+// Data and the peer's FIN in one edge: the short read drains the data, but the end is still to be
+// read and no later edge will announce it. The wait must complete so the reader sees the end.
+TEST_F(EdgeWait, AnEndThatCameWithTheLastDataCompletesTheWait) {
+  char buf[64];
+  send("a");
+  wait();
+  ASSERT_TRUE(run_until(1));
+  ASSERT_EQ(stream->read_some(net::buffer(buf)).status, IoStatus::ok);
+  ASSERT_EQ(stream->read_some(net::buffer(buf)).status, IoStatus::want_read);
+  wait();  // completes with the edge of "a" (now or already reported): nothing new to read
+  ASSERT_TRUE(run_until(2));
+  ASSERT_EQ(stream->read_some(net::buffer(buf)).status, IoStatus::want_read);
+  wait();  // pending on the next edge
+  send("last");
+  peer.shutdown(tcp::socket::shutdown_send);
+  ASSERT_TRUE(run_until(3));
+  ASSERT_EQ(stream->read_some(net::buffer(buf)).status, IoStatus::ok);  // "last", short
+  wait();
+  EXPECT_TRUE(run_until(4)) << "the FIN that came with the data was never reported";
+  EXPECT_EQ(stream->read_some(net::buffer(buf)).status, IoStatus::eof);
+}
+
 TEST_F(EdgeWait, DoesNotReArmTheSocket) {
   send("x");
   wait();
