@@ -35,6 +35,10 @@ concept ByteStream = requires(S s, net::mutable_buffer in, net::const_buffer out
   { s.write_some(out) } -> std::same_as<IoResult>;
   { s.shutdown_send() } -> std::same_as<IoResult>;  // FIN, or close_notify then FIN
   s.async_wait(IoStatus::want_read, handler);       // handler(error_code)
+  // Wait for input after a read that drained the stream: it returned want_read, or fewer bytes
+  // than asked with nothing buffered. May complete spuriously (the caller reads again). Cheaper
+  // than async_wait(want_read) where the stream can tell the socket needs no re-arm.
+  s.async_wait_new_input(handler);
   // Input already read from the socket but not returned yet (TLS read-ahead): a socket wait
   // would not see it, so the caller must read again before waiting.
   { s.has_buffered_input() } -> std::same_as<bool>;

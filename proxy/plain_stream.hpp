@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "proxy/byte_stream.hpp"
+#include "proxy/edge_wait.hpp"
 
 namespace mtls::proxy {
 
@@ -38,6 +39,11 @@ class PlainStream {
         want == IoStatus::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
         std::forward<Handler>(handler));
   }
+  // A short read or EAGAIN from recv() leaves the socket drained: no re-arm needed.
+  template <class Handler>
+  void async_wait_new_input(Handler&& handler) {
+    edge_wait_.async_wait(socket_, std::forward<Handler>(handler));
+  }
   bool has_buffered_input() const { return false; }  // the kernel's buffer: epoll sees it
   void close() {
     error_code ignored;
@@ -62,6 +68,7 @@ class PlainStream {
   }
 
   tcp::socket socket_;
+  EdgeReadWait edge_wait_;
   error_code error_;
 };
 

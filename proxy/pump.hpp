@@ -59,9 +59,12 @@ class Pump {
         last_read_filled_buffer_ = r.bytes == buffer_->size();
         on_bytes_(r.bytes);
         return true;
-      case IoStatus::want_read:
-      case IoStatus::want_write:
+      case IoStatus::want_read:  // the socket said EAGAIN: drained
         pool_.release(buffer_);  // idle: give the buffer back while waiting
+        wait_for_new_input();
+        return false;
+      case IoStatus::want_write:
+        pool_.release(buffer_);
         wait(from_, r.status);
         return false;
       case IoStatus::eof:
@@ -93,12 +96,18 @@ class Pump {
     // epoll round trip) or while TLS read-ahead holds input a socket wait would not see. After a
     // short read the socket is almost always drained (request/response): a read now would only
     // return EAGAIN, so wait instead (-2 syscalls per keep-alive exchange per sidecar,
-    // tests/bench/README.md). Data that arrived meanwhile still wakes the wait: Asio re-arms
-    // the descriptor with epoll_ctl, which reports it as ready at once.
+    // tests/bench/README.md). The short read drained the socket, so the wait needs no re-arm
+    // either (proxy/edge_wait.hpp); data that arrived meanwhile raised an edge, which completes
+    // the wait at once.
     if (last_read_filled_buffer_ || from_.has_buffered_input()) return true;
     pool_.release(buffer_);
-    wait(from_, IoStatus::want_read);
+    wait_for_new_input();
     return false;
+  }
+
+  // After a read that drained `from_` (EAGAIN, or fewer bytes than asked and nothing buffered).
+  void wait_for_new_input() {
+    from_.async_wait_new_input([this, keep = owner_.lock()](error_code ec) { on_wait(ec); });
   }
 
   void shutdown_to() {
@@ -112,15 +121,17 @@ class Pump {
 
   template <class S>
   void wait(S& stream, IoStatus want) {
-    stream.async_wait(want, [this, keep = owner_.lock()](error_code ec) {
-      if (state_ != PumpEnd::running) return;
-      if (ec) {
-        failure_ = "waiting: " + ec.message();
-        return void(stop(PumpEnd::failed));
-      }
-      if (shutting_down_) return shutdown_to();
-      run();
-    });
+    stream.async_wait(want, [this, keep = owner_.lock()](error_code ec) { on_wait(ec); });
+  }
+
+  void on_wait(error_code ec) {
+    if (state_ != PumpEnd::running) return;
+    if (ec) {
+      failure_ = "waiting: " + ec.message();
+      return void(stop(PumpEnd::failed));
+    }
+    if (shutting_down_) return shutdown_to();
+    run();
   }
 
   bool stop(PumpEnd end) {

@@ -7,10 +7,13 @@
 // Once close() has run, no SSL call touches the file descriptor again: the number may already
 // belong to another connection.
 
+#include <openssl/bio.h>
+
 #include <memory>
 
 #include "certs/openssl_ptr.hpp"
 #include "proxy/byte_stream.hpp"
+#include "proxy/edge_wait.hpp"
 
 namespace mtls::proxy {
 
@@ -18,6 +21,9 @@ class TlsStream {
  public:
   // Takes ownership of `ssl`; binds it to the socket's descriptor if the socket is open.
   TlsStream(tcp::socket socket, certs::SslPtr ssl);
+  // The socket BIO's callback points at this object.
+  TlsStream(const TlsStream&) = delete;
+  TlsStream& operator=(const TlsStream&) = delete;
   // For a socket opened later (by connect): binds the SSL to its descriptor.
   void attach_socket();
 
@@ -36,6 +42,16 @@ class TlsStream {
     socket_.async_wait(
         want == IoStatus::want_write ? tcp::socket::wait_write : tcp::socket::wait_read,
         std::forward<Handler>(handler));
+  }
+  // OpenSSL reads the socket itself, so only the socket BIO's callback knows whether its last
+  // read() drained the socket (EAGAIN, or fewer bytes than asked): then no re-arm is needed.
+  // Otherwise (a read-ahead read that filled OpenSSL's buffer exactly) wait the safe way.
+  template <class Handler>
+  void async_wait_new_input(Handler&& handler) {
+    if (socket_drained_)
+      edge_wait_.async_wait(socket_, std::forward<Handler>(handler));
+    else
+      socket_.async_wait(tcp::socket::wait_read, std::forward<Handler>(handler));
   }
   // Records (or parts) in OpenSSL's read-ahead buffer, processed or not.
   bool has_buffered_input() const { return SSL_has_pending(ssl_.get()) == 1; }
@@ -58,9 +74,13 @@ class TlsStream {
  private:
   IoResult result(int ret, std::size_t bytes);
   IoResult truncated_end();  // a FIN without close_notify: eof, or error if fail_on_truncation
+  static long on_bio(BIO* bio, int oper, const char* argp, std::size_t len, int argi, long argl,
+                     int ret, std::size_t* processed);
 
   tcp::socket socket_;
   certs::SslPtr ssl_;
+  EdgeReadWait edge_wait_;
+  bool socket_drained_ = false;  // the last read() of the socket BIO came back short or failed
   bool closed_ = false;
   bool established_ = false;  // the handshake completed
   bool transport_closed_ = false;

@@ -3,7 +3,7 @@
 # On a box whose load swings (other people's builds), back-to-back runs differ by ±30 %; running the
 # variants in turn, several rounds, and taking each one's median cancels most of that drift.
 # Usage: ab.sh [--mode handshake|keepalive|bulk] [--resume] [--rounds 5] [--duration 5] VARIANT...
-#   VARIANT: haproxy | nginx-stream | stunnel | NAME=PATH (an mtls-sidecar binary or wrapper script,
+#   VARIANT: haproxy | nginx-stream | stunnel | plain-pair (no TLS: the floor) | NAME=PATH (an mtls-sidecar binary or wrapper script,
 #   e.g. cur=build/proxy/mtls-sidecar fixed=/tmp/sidecar-with-shim)
 # Load: mtls-load --plain through each pair's outbound listener (16 connections; 4 for bulk).
 # Prints per round and the medians: user and sys CPU µs of both proxies per exchange (per MB in bulk).

@@ -178,6 +178,10 @@ bl_start() {
         fi
       } >"$d/haproxy.cfg"
       bl_spawn "$d/run" haproxy -db -f "$d/haproxy.cfg" ;;
+    plain-pair)  # the floor of a pair: two plaintext HAProxy TCP relays (peers.sh start_plain_pair)
+      printf 'global\n  nbthread %s\n  maxconn 8000\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nfrontend f\n  bind 127.0.0.1:%s\n  default_backend b\nbackend b\n  server s 127.0.0.1:%s\n' \
+        "$BL_THREADS" "$lp" "$up" >"$d/haproxy.cfg"
+      bl_spawn "$d/run" haproxy -db -f "$d/haproxy.cfg" ;;
     nginx-stream)
       {
         [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] && printf 'load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n'

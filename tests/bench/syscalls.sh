@@ -2,7 +2,7 @@
 # syscalls.sh - system calls per exchange of each proxy of a pair (strace -c on both while
 # mtls-load --plain drives the chain). Counts, unlike CPU seconds, do not move with machine load.
 # Usage: syscalls.sh [--mode handshake|keepalive|bulk] [--duration 4] VARIANT...
-#   VARIANT: haproxy | nginx-stream | stunnel | NAME=PATH (an mtls-sidecar binary or wrapper)
+#   VARIANT: haproxy | nginx-stream | stunnel | plain-pair (no TLS: the floor) | NAME=PATH (an mtls-sidecar binary or wrapper)
 # Prints, per variant and side, the 12 most frequent calls per exchange (per 4 MiB response in bulk).
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)

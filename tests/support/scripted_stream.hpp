@@ -101,6 +101,12 @@ class ScriptedStream {
     wait_want_ = want;
     wait_ = std::move(handler);
   }
+  // Recorded like a read wait; new_input_waits() tells the test which kind the caller chose.
+  void async_wait_new_input(std::function<void(error_code)> handler) {
+    ++new_input_waits_;
+    async_wait(IoStatus::want_read, std::move(handler));
+  }
+  int new_input_waits() const { return new_input_waits_; }
   bool has_buffered_input() const { return buffered_input_; }
   void close() { closed_ = true; }
   error_code error() const { return error_; }
@@ -116,6 +122,7 @@ class ScriptedStream {
   int shutdowns_ = 0;
   bool closed_ = false;
   bool buffered_input_ = false;
+  int new_input_waits_ = 0;
   error_code error_;
   IoStatus wait_want_ = IoStatus::want_read;
   std::function<void(error_code)> wait_;

@@ -50,6 +50,7 @@ TEST_F(PumpTest, ShortReadWaitsForReadableWithoutASpeculativeRead) {
   start();
   EXPECT_EQ(from.reads(), 1) << "a read after a short read would only return EAGAIN";
   EXPECT_EQ(from.pending_wait(), IoStatus::want_read);
+  EXPECT_EQ(from.new_input_waits(), 1) << "a short read drained the socket: no re-arm needed";
   EXPECT_EQ(pool.free_count(), 1u) << "the buffer goes back to the pool before waiting";
 }
 
@@ -65,6 +66,7 @@ TEST_F(PumpTest, WantReadReturnsTheBufferThenResumesWhenReadable) {
   from.add_read(IoStatus::want_read);
   start();
   ASSERT_EQ(from.pending_wait(), IoStatus::want_read);
+  EXPECT_EQ(from.new_input_waits(), 1) << "EAGAIN drained the socket: no re-arm needed";
   EXPECT_EQ(pool.free_count(), 1u);
   from.add_data("later");
   from.complete_wait();

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
 
 #include "proxy/tls_stream.hpp"
@@ -86,6 +88,53 @@ TEST_F(TlsPair, DataFlowsAndAnEmptySocketWantsRead) {
   ASSERT_EQ(r.status, IoStatus::ok);
   EXPECT_EQ(std::string(buf, r.bytes), hello);
   EXPECT_EQ(server->read_some(net::buffer(buf)).status, IoStatus::want_read);
+}
+
+// OpenSSL reads the socket itself; the stream learns from the socket BIO that its last read()
+// drained the socket (EAGAIN here), so the wait for new input skips the re-arm (epoll_ctl) that
+// async_wait makes: unread input that was already reported does not complete it, new input does.
+TEST_F(TlsPair, AWaitForNewInputAfterADrainingReadDoesNotReArmTheSocket) {
+  ASSERT_TRUE(handshake());
+  char buf[64];
+  ASSERT_EQ(server->read_some(net::buffer(buf)).status, IoStatus::want_read);
+  int completed = 0;
+  auto wait = [&] {
+    server->async_wait_new_input([&](proxy::error_code ec) { completed += ec ? 0 : 1; });
+  };
+  auto run_until = [&](int n) {
+    for (int i = 0; i < 50 && completed < n; ++i) {
+      io.restart();  // run_one_for stops the context whenever it runs out of work
+      io.run_one_for(std::chrono::milliseconds(100));
+    }
+    return completed >= n;
+  };
+  const std::string hello = "hello";
+  ASSERT_EQ(client->write_some(net::buffer(hello)).status, IoStatus::ok);
+  wait();
+  ASSERT_TRUE(run_until(1));
+  wait();
+  ASSERT_TRUE(run_until(2));  // by now the reactor has reported the record's edge
+  wait();
+  auto guard = net::make_work_guard(io);
+  io.restart();
+  for (int i = 0; i < 20; ++i) io.poll();
+  EXPECT_EQ(completed, 2) << "the wait re-armed the socket (one epoll_ctl per wait)";
+  ASSERT_EQ(client->write_some(net::buffer(hello)).status, IoStatus::ok);
+  EXPECT_TRUE(run_until(3));
+  EXPECT_EQ(read_until_settled(*server).status, IoStatus::ok);
+}
+
+// SSL_get_error() blames the first error on the thread's queue: one left there by other code
+// on this worker (a failed certificate parse, say) must not turn an empty socket into a failure.
+TEST_F(TlsPair, AnErrorLeftOnTheThreadsQueueIsNotBlamedOnTheNextRead) {
+  ASSERT_TRUE(handshake());
+  ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  ASSERT_NE(ERR_peek_error(), 0u);
+  char buf[64];
+  EXPECT_EQ(server->read_some(net::buffer(buf)).status, IoStatus::want_read);
+  const std::string hello = "hello";
+  EXPECT_EQ(client->write_some(net::buffer(hello)).status, IoStatus::ok);
+  EXPECT_EQ(read_until_settled(*server).status, IoStatus::ok);
 }
 
 TEST_F(TlsPair, AFullSocketWantsWrite) {
