@@ -103,8 +103,7 @@ void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
         check_established(tls.ssl(), check, *contexts_, worker_.contexts());
     peer_ = check.identity().display();
     if (refuse_after_handshake(refused)) return;
-    verified_ssl_ = tls.ssl();
-    verified_check_ = &check;
+    watch_verified_peer(tls.ssl(), &check);
     const double seconds = std::chrono::duration<double>(Clock::now() - phase_started_).count();
     count_established(counters_, tls.ssl(), peer_, seconds);
     tls_version_ = SSL_get_version(tls.ssl());

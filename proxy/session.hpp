@@ -84,6 +84,13 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   // Refuses a peer the given check found wanting after the handshake; false when it is fine.
   bool refuse_after_handshake(const certs::HandshakeFailure& failure);
   std::string remote_address();  // "address:port" of tls_peer_socket(), "-" when not connected
+  // The verified TLS connection on_trust_changed() re-checks. do_handshake() sets it; a session
+  // whose connection was verified elsewhere (a pooled upstream) names it while it holds it, and
+  // clears it (nullptr) before giving it back.
+  void watch_verified_peer(SSL* ssl, const certs::PeerCheck* check) {
+    verified_ssl_ = ssl;
+    verified_check_ = check;
+  }
 
   Listener& listener_;
   Worker& worker_;
@@ -105,7 +112,8 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   bool active_since_tick_ = false;
   bool fixed_deadline_ = false;
   bool finished_ = false;
-  // Set once the handshake succeeded: what on_trust_changed() re-verifies.
+  // Set once the handshake succeeded (or by watch_verified_peer): what on_trust_changed()
+  // re-verifies.
   SSL* verified_ssl_ = nullptr;
   const certs::PeerCheck* verified_check_ = nullptr;
 };

@@ -40,6 +40,9 @@ void OutboundHttpSession::on_checkout(UpstreamPool::Result result) {
   }
   upstream_ = std::move(result.connection);
   reused_ = result.reused;
+  // Checked out, the connection is this session's: a trust reload re-verifies its peer here (the
+  // pool re-verifies only what it holds idle).
+  watch_verified_peer(upstream_->stream().ssl(), &upstream_->check());
   peer_ = upstream_->peer().display();
   tls_version_ = SSL_get_version(upstream_->stream().ssl());
   cipher_ = SSL_get_cipher_name(upstream_->stream().ssl());
@@ -93,6 +96,7 @@ void OutboundHttpSession::return_upstream(bool reusable) {
   // The engine's wait for an upstream close between requests must not fire for the next user.
   error_code ignored;
   upstream_->stream().socket().cancel(ignored);
+  watch_verified_peer(nullptr, nullptr);
   pool_.release(std::move(upstream_), reusable);
 }
 

@@ -54,6 +54,7 @@ class UpstreamConnection {
 
   TlsStream& stream() { return stream_; }
   const certs::PeerIdentity& peer() const { return check_.identity(); }
+  const certs::PeerCheck& check() const { return check_; }
   // Exchanges this connection carried before the current one (0: new).
   std::uint64_t reuses() const { return uses_ == 0 ? 0 : uses_ - 1; }
   bool resumed() const { return SSL_session_reused(stream_.ssl()) == 1; }

@@ -12,9 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include "certs/pem.hpp"
+#include "certs/x509_fields.hpp"
 #include "tests/support/backends.hpp"
 #include "tests/support/http_pair.hpp"
 #include "tests/support/reliability.hpp"
+#include "tests/support/rotation_support.hpp"
 
 namespace mtls::test {
 namespace {
@@ -217,6 +220,59 @@ TEST(HttpPool, AResendThatFindsNoUpstreamIsAnswered503) {
   EXPECT_EQ(forwarder.accepted(), 2);
   EXPECT_EQ(
       pair.wait_outbound_metric("mtls_http_errors_total", {{"reason", "upstream_unavailable"}}, 1),
+      1);
+}
+
+// A live app connection holds its pooled upstream connection between requests: a trust reload
+// that revokes the peer's certificate closes it, as it closes a TCP session's (the pool's idle
+// connections are closed anyway).
+TEST(HttpPool, ACheckedOutConnectionToAPeerRevokedByACrlReloadIsClosed) {
+  std::string crl;
+  // The tweak runs in HttpPair's constructor, after its first member (the PKI) is built: the
+  // outbound starts with an empty CRL of that CA.
+  HttpPair pair([&](config::Config& c) {
+    if (c.outbound.empty()) return;
+    crl = c.identity.file.cert + ".crl";
+    certs::write_file(crl, crl_pem(pair.pki.ca(), {}), 0644);
+    c.trust.crl = crl;
+  });
+  ASSERT_FALSE(crl.empty());
+  ASSERT_TRUE(eventually([&] { return pair.outbound->contexts() != nullptr; }));
+  const int app = connect_raw(pair.outbound_port());
+  ASSERT_GE(app, 0);
+  const std::string keep_alive = "GET /live HTTP/1.1\r\nHost: backend.local\r\n\r\n";
+  ASSERT_EQ(::write(app, keep_alive.data(), keep_alive.size()), ssize_t(keep_alive.size()));
+  std::string reply;
+  char buf[4096];
+  for (int i = 0; i < 50 && reply.find("\r\n\r\n") == std::string::npos; ++i) {
+    pollfd p{app, POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0) {
+      const ssize_t n = ::read(app, buf, sizeof buf);
+      if (n <= 0) break;
+      reply.append(buf, std::size_t(n));
+    }
+  }
+  ASSERT_EQ(reply.rfind("HTTP/1.1 200 ", 0), 0u) << reply;
+
+  const std::string digest = pair.outbound->contexts()->trust_digest;
+  const std::string serial =
+      certs::serial_hex(certs::load_certificates(pair.backend_files.cert).front().get());
+  certs::write_file(crl, crl_pem(pair.pki.ca(), {serial}), 0644);
+  ASSERT_TRUE(eventually([&] { return pair.outbound->contexts()->trust_digest != digest; }));
+
+  // The app's connection ends (its upstream was refused); nothing of a new request gets through.
+  bool closed = false;
+  for (int i = 0; i < 30 && !closed; ++i) {
+    pollfd p{app, POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0) {
+      const ssize_t n = ::read(app, buf, sizeof buf);
+      closed = n <= 0;
+    }
+  }
+  ::close(app);
+  EXPECT_TRUE(closed) << "the app's connection to a revoked peer stayed open";
+  EXPECT_EQ(
+      pair.wait_outbound_metric("mtls_connections_refused_total", {{"reason", "trust_changed"}}, 1),
       1);
 }
 
