@@ -4,26 +4,57 @@
 #include "proxy/upstream_tls.hpp"
 
 namespace mtls::proxy {
+namespace {
+std::string endpoint_text(const tcp::endpoint& e) {
+  const std::string host = e.address().to_string();
+  return (e.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(e.port());
+}
+}  // namespace
+
+OutboundSession::Destination OutboundSession::destination_of(const ListenerSpec& spec,
+                                                             tcp::socket& socket) {
+  Destination d;
+  if (!spec.original_dst) return d;
+  d.to = original_destination(socket, d.why);
+  if (d.to) d.rule = rule_for(spec.destinations, *d.to);
+  return d;
+}
 
 OutboundSession::OutboundSession(Listener& listener, Worker& worker, tcp::socket socket)
     : Session(listener, worker),
-      check_(listener.spec().policy),
+      destination_(destination_of(listener.spec(), socket)),
+      check_(destination_.rule ? destination_.rule->target.policy : listener.spec().policy),
       downstream_(std::move(socket)),
-      upstream_(tcp::socket(worker.io()), make_client_ssl(*contexts_, listener.spec())),
+      upstream_(tcp::socket(worker.io()),
+                destination_.rule
+                    ? make_client_ssl(*contexts_, destination_.rule->target.server_name,
+                                      destination_.rule->target.verify_server_name)
+                    : make_client_ssl(*contexts_, listener.spec())),
       relay_(downstream_, upstream_, worker.buffers()) {
   check_.attach(upstream_.ssl());
   upstream_.fail_on_truncation();
-  listener.client_sessions().prepare(upstream_.ssl(), contexts_);
+  if (!listener.spec().original_dst) {
+    listener.client_sessions().prepare(upstream_.ssl(), contexts_);
+  } else if (destination_.rule) {
+    listener.client_sessions(*destination_.rule).prepare(upstream_.ssl(), contexts_);
+  }
 }
 
 void OutboundSession::start() {
   enter(Phase::connect);
-  listener_.connector().async_connect(
-      upstream_.socket(),
-      [self = shared_from_this(), this](std::optional<metrics::ConnectFailure> failure) {
-        if (failure) return fail_connect(*failure);
-        on_connected();
-      });
+  auto on_connect = [self = shared_from_this(),
+                     this](std::optional<metrics::ConnectFailure> failure) {
+    if (!failure) return on_connected();
+    if (!destination_.to) return fail_connect(*failure);
+    fail_connect(*failure, "cannot connect to " + endpoint_text(*destination_.to));
+  };
+  if (!listener_.spec().original_dst) {
+    return listener_.connector().async_connect(upstream_.socket(), std::move(on_connect));
+  }
+  if (!destination_.to)
+    return fail_connect(metrics::ConnectFailure::original_dst, destination_.why);
+  listener_.connector().async_connect_to(upstream_.socket(), *destination_.to,
+                                         std::move(on_connect));
 }
 
 void OutboundSession::on_connected() {

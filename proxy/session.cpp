@@ -122,12 +122,12 @@ void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
   finish("refused", metrics::name(failure.reason), failure.detail);
 }
 
-void Session::fail_connect(metrics::ConnectFailure reason) {
+void Session::fail_connect(metrics::ConnectFailure reason, std::string detail) {
   if (timed_out_) reason = metrics::ConnectFailure::timeout;
   counters_.connect_failures[metrics::index(reason)].add();
   reset_streams();  // the client sees a reset, as if it had dialled the dead address itself
-  finish("error", metrics::name(reason),
-         "cannot connect to " + listener_.spec().forward.to_string());
+  if (detail.empty()) detail = "cannot connect to " + listener_.spec().forward.to_string();
+  finish("error", metrics::name(reason), detail);
 }
 
 void Session::relay_ended(const std::string& failure) {

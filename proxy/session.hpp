@@ -61,7 +61,8 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   virtual tcp::socket& tls_peer_socket() = 0;
   // Ends the session: closes streams, logs one line. `reason` uses DESIGN.md's label values.
   void finish(std::string_view result, std::string_view reason, std::string_view detail = {});
-  void fail_connect(metrics::ConnectFailure reason);
+  // `detail` for the log line; empty: "cannot connect to <forward>".
+  void fail_connect(metrics::ConnectFailure reason, std::string detail = {});
 
   template <ByteStream Down, ByteStream Up>
   void start_relay(Relay<Down, Up>& relay) {

@@ -17,7 +17,8 @@ std::string endpoint_text(const tcp::endpoint& e) {
 void Sidecar::start_status() {
   std::vector<metrics::ListenerInfo> info;
   for (const ListenerSpec& s : specs_) {
-    info.push_back({endpoint_text(s.bound), s.forward.to_string(),
+    info.push_back({endpoint_text(s.bound),
+                    s.original_dst ? std::string("original_dst") : s.forward.to_string(),
                     s.protocol == config::Protocol::http ? "http" : "tcp"});
   }
   status_ = std::make_unique<metrics::StatusBoard>(

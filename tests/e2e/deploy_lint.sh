@@ -56,8 +56,13 @@ FAMILIES = {
     "mtls_certificate_expiry_timestamp_seconds": {"kind"},
     "mtls_certificate_reloads_total": {"source", "result"},
     "mtls_certificate_last_reload_timestamp_seconds": {"source"},
+    "mtls_http_requests_total": {"direction", "listener", "method", "code_class"},
+    "mtls_http_request_duration_seconds": {"direction", "listener"},
+    "mtls_http_errors_total": {"direction", "listener", "reason"},
+    "mtls_upstream_pool_connections": {"listener", "state"},
+    "mtls_upstream_pool_reuse_total": {"listener"},
 }
-HISTOGRAMS = {"mtls_handshake_duration_seconds"}
+HISTOGRAMS = {"mtls_handshake_duration_seconds", "mtls_http_request_duration_seconds"}
 VALUES = {
     "direction": {"inbound", "outbound"},
     "result": {"success", "failure"},
@@ -65,15 +70,25 @@ VALUES = {
     "from": {"downstream", "upstream"},
     "kind": {"identity", "trust"},
     "source": {"file", "local_ca", "acm"},
+    "code_class": {"1xx", "2xx", "3xx", "4xx", "5xx"},
+    "state": {"idle", "active"},
+    "method": {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+               "other"},
 }
 REASONS = {
     "mtls_handshakes_total": {"ok", "no_peer_cert", "unknown_ca", "expired", "not_yet_valid",
                               "revoked", "bad_certificate", "identity_denied", "protocol_version",
                               "no_shared_cipher", "timeout", "peer_closed", "crl_stale",
                               "truncated", "plaintext", "other"},
-    "mtls_upstream_connect_failures_total": {"refused", "timeout", "unreachable", "dns", "limit"},
+    "mtls_upstream_connect_failures_total": {"refused", "timeout", "unreachable", "dns", "limit",
+                                             "original_dst"},
     "mtls_connections_refused_total": {"max_connections", "draining", "accept_error",
-                                       "max_connection_age", "trust_changed"},
+                                       "max_connection_age", "trust_changed", "no_identity"},
+    "mtls_http_errors_total": {"bad_request", "header_too_large", "body_too_large",
+                               "content_length_and_chunked", "bad_content_length",
+                               "bad_transfer_encoding", "obs_fold", "space_before_colon",
+                               "bare_cr_lf", "bad_header_name", "bad_chunk", "request_timeout",
+                               "route_denied", "bad_path", "upstream_failed", "bad_response"},
 }
 TARGET_LABELS = {"job", "instance"}   # added by Prometheus at scrape time
 ALL_LABELS = set().union(*FAMILIES.values()) | TARGET_LABELS | {"le"}
