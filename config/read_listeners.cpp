@@ -69,6 +69,14 @@ void read_policy(const MapReader& listener, std::string_view key, PeerPolicy& ou
   if (routes != nullptr) read_routes(policy, *routes);
 }
 
+// `forward: original_dst` is not an address: the rest of read_common.
+template <typename Listener>
+void read_except_forward(const MapReader& listener, Listener& out) {
+  listener.read("name", out.name, Need::required, check_listener_name);
+  listener.read("listen", out.listen, 0, Need::required);  // port 0: ephemeral, for tests
+  read_protocol(listener, out.protocol);
+}
+
 template <typename Listener>
 void read_common(const MapReader& listener, Listener& out) {
   listener.read("name", out.name, Need::required, check_listener_name);
@@ -131,8 +139,10 @@ void read_listeners(const MapReader& top, Config& out) {
         const Field f = *listener.get("forward");
         diag.add(f.at, f.path,
                  "original_dst is for outbound listeners (an inbound forwards to its local app)");
+        read_except_forward(listener, in);
+      } else {
+        read_common(listener, in);
       }
-      read_common(listener, in);
       read_proxy_protocol(listener, in.proxy_protocol);
       read_policy(listener, "allow", in.allow, &in.routes);
     }
@@ -145,9 +155,7 @@ void read_listeners(const MapReader& top, Config& out) {
       OutboundListener& outbound = out.outbound.emplace_back();
       if (is_original_dst(listener)) {
         outbound.original_dst = true;
-        listener.read("name", outbound.name, Need::required, check_listener_name);
-        listener.read("listen", outbound.listen, 0, Need::required);
-        read_protocol(listener, outbound.protocol);
+        read_except_forward(listener, outbound);
       } else {
         read_common(listener, outbound);
       }

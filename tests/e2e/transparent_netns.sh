@@ -191,6 +191,27 @@ grep -q '"direction":"outbound".*"peer":"spiffe://demo.local/ns/b/sa/server".*"r
   "$W/sidecar-a.log" || fail "A's sidecar did not refuse B on :81 as identity_denied: $(tail -3 "$W/sidecar-a.log")"
 echo "ok   original_dst: B:80 and B:81 through one listener, each with its own expect (B:81 refused)"
 
+# --- a connection straight to A's outbound listener: conntrack (live in A, which has nat rules)
+# reports the listener itself as the original destination; dialling it would loop.
+got=$(in_ns "$NS_A" python3 - <<'PY'
+import socket
+try:  # the reset can come before connect() returns: loopback is that fast
+    c = socket.create_connection(("127.0.0.1", 15001), timeout=5)
+    c.sendall(b"LOOP?")
+    print("got", c.recv(100))
+except ConnectionResetError:
+    print("reset")
+PY
+)
+[ "$got" = reset ] || fail "a direct connection to A's original_dst listener got '$got', want a reset"
+grep -q '"reason":"original_dst".*is the listener itself' "$W/sidecar-a.log" ||
+  fail "A's sidecar did not refuse the direct connection as a loop: $(tail -2 "$W/sidecar-a.log")"
+accepted=$(in_ns "$NS_A" python3 -c \
+  'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9901/metrics").read().decode())' |
+  awk '/^mtls_connections_total\{/ { n += $2 } END { print n + 0 }')
+[ "$accepted" = 3 ] || fail "A's listener accepted $accepted connections, want 3 (B:80, B:81, the direct one): a loop?"
+echo "ok   original_dst: a direct connection to the listener is reset, not dialled back into it"
+
 # --- the attacker: plaintext to B:80, and a certificate of another CA --------------------------
 attack="ATTACKER-PLAINTEXT-$tag"
 got=$(client "$NS_X" "$B" "$attack")
@@ -282,4 +303,4 @@ wait "$sidecar_b" || rc=$?
 [ "$(grep -c '"reason":"ok".*"bytes_from_upstream":160' "$W/sidecar-b.log")" = 2 ] ||
   fail "B's sidecar did not log the drained transfer as ok with its 160 bytes"
 echo "ok   SIGTERM to B's sidecar mid-transfer: all 160 bytes arrive, the sidecar exits 0"
-echo "transparent_netns: 6 passed, 0 failed"
+echo "transparent_netns: 7 passed, 0 failed"

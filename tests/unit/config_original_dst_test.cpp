@@ -55,7 +55,7 @@ TEST(ConfigOriginalDst, AcceptsNoDestinations) {
 
 TEST(ConfigOriginalDst, RefusesTheListenersOwnAddressAsADestination) {
   EXPECT_EQ(load_error(transparent_with("    destinations:\n      - match: 127.0.0.1:15001\n")),
-            "sidecar.yaml:11:16: outbound[0].destinations[0].match: 127.0.0.1:15001 is this "
+            "sidecar.yaml:11:9: outbound[0].destinations[0].match: 127.0.0.1:15001 is this "
             "listener's own address (outbound[0].listen); a connection to it would loop back to "
             "the listener");
 }
@@ -70,21 +70,21 @@ TEST(ConfigOriginalDst, RefusesALoopbackDestinationOnAWildcardListenersPort) {
     destinations: [{ match: 127.0.0.2:15001 }]
 )";
   EXPECT_EQ(load_error(yaml),
-            "sidecar.yaml:10:30: outbound[0].destinations[0].match: 127.0.0.2:15001 is this "
+            "sidecar.yaml:10:22: outbound[0].destinations[0].match: 127.0.0.2:15001 is this "
             "listener's own address (outbound[0].listen); a connection to it would loop back to "
             "the listener");
 }
 
 TEST(ConfigOriginalDst, RefusesAHostNameAsMatch) {
   EXPECT_EQ(load_error(transparent_with("    destinations:\n      - match: orders.svc:8443\n")),
-            "sidecar.yaml:11:16: outbound[0].destinations[0].match: \"orders.svc\" is not an IP "
+            "sidecar.yaml:11:9: outbound[0].destinations[0].match: \"orders.svc\" is not an IP "
             "address; a redirected connection's original destination is an address, never a name");
 }
 
 TEST(ConfigOriginalDst, RefusesADuplicateDestination) {
   EXPECT_EQ(load_error(transparent_with("    destinations:\n      - match: 198.18.0.20:80\n"
                                         "      - match: 198.18.0.20:80\n")),
-            "sidecar.yaml:12:16: outbound[0].destinations[1].match: duplicate destination "
+            "sidecar.yaml:12:9: outbound[0].destinations[1].match: duplicate destination "
             "198.18.0.20:80; outbound[0].destinations[0] has it already");
 }
 
