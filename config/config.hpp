@@ -156,10 +156,23 @@ struct InboundListener {
   std::vector<RouteRule> routes;  // `allow.routes`; empty: every request of an allowed peer
 };
 
+// One entry of an outbound `destinations:` map (`forward: original_dst`): the server expected at
+// one original destination of a redirected connection.
+struct OriginalDestination {
+  HostPort match;           // an IP literal and port, compared with the original destination
+  std::string server_name;  // SNI for it; empty: none
+  PeerPolicy expect;        // validated like the listener's; absent: the listener's `expect`
+};
+
 struct OutboundListener {
   std::string name;
   HostPort listen;
-  HostPort forward;
+  HostPort forward;  // empty when original_dst
+  // `forward: original_dst`: each connection goes to the address it was redirected from
+  // (iptables REDIRECT, read with SO_ORIGINAL_DST), with server_name/expect from `destinations`
+  // or, for a destination not listed, the listener's own.
+  bool original_dst = false;
+  std::vector<OriginalDestination> destinations;
   std::string server_name;  // SNI; empty: forward.host when it is a name
   // Require server_name among the server certificate's DNS SANs (when server_name is set).
   bool verify_server_name = true;

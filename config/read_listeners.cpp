@@ -69,6 +69,14 @@ void read_policy(const MapReader& listener, std::string_view key, PeerPolicy& ou
   if (routes != nullptr) read_routes(policy, *routes);
 }
 
+// `forward: original_dst` is not an address: the rest of read_common.
+template <typename Listener>
+void read_except_forward(const MapReader& listener, Listener& out) {
+  listener.read("name", out.name, Need::required, check_listener_name);
+  listener.read("listen", out.listen, 0, Need::required);  // port 0: ephemeral, for tests
+  read_protocol(listener, out.protocol);
+}
+
 template <typename Listener>
 void read_common(const MapReader& listener, Listener& out) {
   listener.read("name", out.name, Need::required, check_listener_name);
@@ -83,6 +91,30 @@ bool check_server_name(std::string_view name, std::string& why) {
     return false;
   }
   return check_host_name(name, why);
+}
+
+// `forward: original_dst` instead of an address (outbound only).
+bool is_original_dst(const MapReader& listener) {
+  const std::optional<Field> f = listener.get("forward");
+  return f && f->node.IsScalar() && f->node.Scalar() == "original_dst";
+}
+
+// destinations: [{match, server_name, expect}] of a `forward: original_dst` listener.
+void read_destinations(const MapReader& listener, std::vector<OriginalDestination>& out) {
+  const std::optional<Field> list = listener.get("destinations");
+  if (!list) return;
+  Diagnostics& diag = listener.diag();
+  for (const Field& item : read_list(diag, *list)) {
+    const MapReader entry(diag, item, {"match", "server_name", "expect"});
+    OriginalDestination& destination = out.emplace_back();
+    entry.read("match", destination.match, 1, Need::required);
+    entry.read("server_name", destination.server_name, Need::optional, check_server_name);
+    if (entry.has("expect")) {
+      const MapReader policy(diag, entry.get("expect"),
+                             {"any", "spiffe_ids", "trust_domains", "dns_names", "common_names"});
+      read_peer_fields(policy, destination.expect);
+    }
+  }
 }
 
 }  // namespace
@@ -103,18 +135,31 @@ void read_listeners(const MapReader& top, Config& out) {
       const MapReader listener(
           diag, item, {"name", "listen", "forward", "protocol", "proxy_protocol", "allow"});
       InboundListener& in = out.inbound.emplace_back();
-      read_common(listener, in);
+      if (is_original_dst(listener)) {
+        const Field f = *listener.get("forward");
+        diag.add(f.at, f.path,
+                 "original_dst is for outbound listeners (an inbound forwards to its local app)");
+        read_except_forward(listener, in);
+      } else {
+        read_common(listener, in);
+      }
       read_proxy_protocol(listener, in.proxy_protocol);
       read_policy(listener, "allow", in.allow, &in.routes);
     }
   }
   if (const std::optional<Field> list = top.get("outbound")) {
     for (const Field& item : read_list(diag, *list)) {
-      const MapReader listener(
-          diag, item,
-          {"name", "listen", "forward", "server_name", "verify_server_name", "protocol", "expect"});
+      const MapReader listener(diag, item,
+                               {"name", "listen", "forward", "server_name", "verify_server_name",
+                                "protocol", "expect", "destinations"});
       OutboundListener& outbound = out.outbound.emplace_back();
-      read_common(listener, outbound);
+      if (is_original_dst(listener)) {
+        outbound.original_dst = true;
+        read_except_forward(listener, outbound);
+      } else {
+        read_common(listener, outbound);
+      }
+      read_destinations(listener, outbound.destinations);
       listener.read("server_name", outbound.server_name, Need::optional, check_server_name);
       listener.read("verify_server_name", outbound.verify_server_name);
       read_policy(listener, "expect", outbound.expect);

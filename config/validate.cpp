@@ -162,6 +162,67 @@ void check_routes(const InboundListener& listener, std::size_t index, Diagnostic
 
 bool is_wildcard(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
 
+// forward: original_dst and its destinations map: addresses only, no loop to the listener itself,
+// no duplicates; a destination without expect inherits the listener's.
+void check_destinations(OutboundListener& listener, std::size_t index, Diagnostics& diag) {
+  const std::string base = item_path("outbound", index);
+  const std::string list_path = base + ".destinations";
+  if (!listener.original_dst) {
+    if (diag.keys().contains(list_path) && !diag.has_issue(list_path)) {
+      diag.add(diag.where(list_path), list_path,
+               "destinations need forward: original_dst (a listener with a fixed forward has one "
+               "destination)");
+    }
+    return;
+  }
+  const std::string forward_path = base + ".forward";
+  if (listener.protocol == Protocol::http && !diag.has_issue(base + ".protocol")) {
+    diag.add(diag.where(forward_path), forward_path,
+             "original_dst needs protocol: tcp (the HTTP upstream pool keeps one destination per "
+             "listener)");
+  }
+  for (std::size_t d = 0; d < listener.destinations.size(); ++d) {
+    OriginalDestination& destination = listener.destinations[d];
+    const std::string path = item_path(list_path, d);
+    const std::string expect_path = path + ".expect";
+    if (diag.keys().contains(expect_path)) {
+      check_policy(destination.expect, expect_path,
+                   "empty expect; set any: true to accept any server of the trust domain, or "
+                   "leave expect out to use the listener's",
+                   diag);
+    } else {
+      destination.expect = listener.expect;
+    }
+    const std::string match_path = path + ".match";
+    if (diag.has_issue(match_path) || diag.has_issue(path)) continue;
+    const HostPort& match = destination.match;
+    if (!is_ip_literal(match.host)) {
+      diag.add(diag.where(match_path), match_path,
+               "\"" + match.host +
+                   "\" is not an IP address; a redirected connection's original destination is "
+                   "an address, never a name");
+      continue;
+    }
+    // A wildcard listener is reachable on every local address; loopback ones are surely ours.
+    const bool loopback = match.host.starts_with("127.") || match.host == "::1";
+    if (!diag.has_issue(base + ".listen") && match.port == listener.listen.port &&
+        (match.host == listener.listen.host || (is_wildcard(listener.listen.host) && loopback))) {
+      diag.add(diag.where(match_path), match_path,
+               match.to_string() + " is this listener's own address (" + base +
+                   ".listen); a connection to it would loop back to the listener");
+      continue;
+    }
+    for (std::size_t e = 0; e < d; ++e) {
+      if (listener.destinations[e].match == match) {
+        diag.add(diag.where(match_path), match_path,
+                 "duplicate destination " + match.to_string() + "; " + item_path(list_path, e) +
+                     " has it already");
+        break;
+      }
+    }
+  }
+}
+
 // Two listeners on one port would share it silently (SO_REUSEPORT) instead of failing to bind.
 void check_listen_overlaps(const Config& config, Diagnostics& diag) {
   std::vector<Placed<HostPort>> addresses =
@@ -205,6 +266,7 @@ void validate(Config& config, Diagnostics& diag) {
     if (listener.server_name.empty() && !is_ip_literal(listener.forward.host)) {
       listener.server_name = listener.forward.host;
     }
+    check_destinations(listener, i, diag);
   }
   check_listen_overlaps(config, diag);
 }

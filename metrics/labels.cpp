@@ -10,7 +10,7 @@ constexpr std::array<std::string_view, kHandshakeReasons> kReasonNames = {
     "timeout", "peer_closed",     "crl_stale",       "truncated",        "plaintext",
     "other"};
 constexpr std::array<std::string_view, kConnectFailures> kConnectNames = {
-    "refused", "timeout", "unreachable", "dns", "limit"};
+    "refused", "timeout", "unreachable", "dns", "limit", "original_dst"};
 constexpr std::array<std::string_view, kRefusedReasons> kRefusedNames = {
     "max_connections",    "draining",      "accept_error",
     "max_connection_age", "trust_changed", "no_identity"};

@@ -29,8 +29,10 @@ enum class HandshakeReason {
 };
 inline constexpr std::size_t kHandshakeReasons = 16;
 
-enum class ConnectFailure { refused, timeout, unreachable, dns, limit };
-inline constexpr std::size_t kConnectFailures = 5;
+// original_dst: a `forward: original_dst` connection without a usable original destination (not
+// redirected, or redirected to the listener itself, which would loop).
+enum class ConnectFailure { refused, timeout, unreachable, dns, limit, original_dst };
+inline constexpr std::size_t kConnectFailures = 6;
 
 // max_connection_age and trust_changed close established connections: older than
 // limits.max_connection_age, or a peer the new trust (chain, CRL, policy) refuses after a reload.

@@ -30,7 +30,8 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec, unsigned max_connec
       max_connections_(max_connections),
       acceptor_(worker.io()),
       backoff_(worker.io()),
-      connector_(worker.io(), spec.forward, spec.forward_name, worker.limits().connect_timeout) {
+      connector_(worker.io(), spec.forward, spec.forward_name, worker.limits().connect_timeout),
+      destination_sessions_(spec.destinations.size()) {
   error_code ec;
   acceptor_.open(spec.bound.protocol(), ec);
   if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);

@@ -6,6 +6,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <string>
+#include <vector>
 
 #include "certs/client_session_cache.hpp"
 #include "proxy/listener_spec.hpp"
@@ -30,6 +31,11 @@ class Listener {
   const ListenerSpec& spec() const { return spec_; }
   UpstreamConnector& connector() { return connector_; }
   certs::ClientSessionCache& client_sessions() { return client_sessions_; }  // outbound only
+  // forward: original_dst: the cache of one destinations[] rule. A session is only ever offered
+  // to the destination that issued it; unlisted destinations do not resume (their set is open).
+  certs::ClientSessionCache& client_sessions(const DestinationRule& rule) {
+    return destination_sessions_[std::size_t(&rule - spec_.destinations.data())];
+  }
   // Outbound protocol: http only: this worker's idle upstream connections of this listener.
   http::UpstreamPool& pool() { return *pool_; }
   // The session_id_context for SSLs made from `contexts` (cached; recomputed after a reload).
@@ -49,6 +55,8 @@ class Listener {
   net::steady_timer backoff_;
   UpstreamConnector connector_;
   certs::ClientSessionCache client_sessions_;
+  // Sized once: an SSL being handshaken points into it.
+  std::vector<certs::ClientSessionCache> destination_sessions_;
   std::shared_ptr<const certs::TlsContexts> sid_contexts_;
   std::string sid_;
   // Declared last: destroyed first, while the connector and session cache it uses still exist.

@@ -5,11 +5,13 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "metrics/labels.hpp"
 #include "proxy/forward_resolver.hpp"
 #include "proxy/net.hpp"
+#include "proxy/original_dst.hpp"
 
 namespace mtls::proxy {
 namespace http {
@@ -29,6 +31,10 @@ struct ListenerSpec {
       forward_name;  // resolved in the background; null: IP
   // Outbound: require server_name among the server certificate's DNS SANs.
   bool verify_server_name = false;
+  // Outbound `forward: original_dst`: connect to each connection's original destination, with
+  // server_name/policy from the matching rule, else the fields above. `forward` is unused.
+  bool original_dst = false;
+  std::vector<DestinationRule> destinations;
   // Inbound: what is written to `forward` before the client's bytes.
   config::ProxyProtocol proxy_protocol = config::ProxyProtocol::off;
   config::HttpConfig http;  // protocol: http only

@@ -121,25 +121,27 @@ void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
   finish("refused", metrics::name(failure.reason), failure.detail);
 }
 
-void Session::fail_connect(metrics::ConnectFailure reason) {
+void Session::fail_connect(metrics::ConnectFailure reason, std::string detail) {
   if (timed_out_) reason = metrics::ConnectFailure::timeout;
   counters_.connect_failures[metrics::index(reason)].add();
   reset_streams();  // the client sees a reset, as if it had dialled the dead address itself
-  finish("error", metrics::name(reason),
-         "cannot connect to " + listener_.spec().forward.to_string());
+  if (detail.empty()) detail = "cannot connect to " + listener_.spec().forward.to_string();
+  finish("error", metrics::name(reason), detail);
 }
 
-void Session::connect_upstream(tcp::socket& socket, std::function<void()> connected) {
+void Session::connect_upstream(tcp::socket& socket, std::function<void()> connected,
+                               std::optional<tcp::endpoint> to) {
   enter(Phase::connect);
-  listener_.connector().async_connect(
-      socket, [self = shared_from_this(), this, &socket,
+  auto done = [self = shared_from_this(), this, &socket, to,
                connected = std::move(connected)](std::optional<metrics::ConnectFailure> failure) {
-        if (failure) return fail_connect(*failure);
-        tune_socket(socket.native_handle());
-        error_code ignored;
-        socket.non_blocking(true, ignored);
-        connected();
-      });
+    if (failure) return fail_connect(*failure, to ? "cannot connect to " + endpoint_text(*to) : "");
+    tune_socket(socket.native_handle());
+    error_code ignored;
+    socket.non_blocking(true, ignored);
+    connected();
+  };
+  if (to) return listener_.connector().async_connect_to(socket, *to, std::move(done));
+  listener_.connector().async_connect(socket, std::move(done));
 }
 
 void Session::relay_ended(const std::string& failure) {

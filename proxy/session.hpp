@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "certs/handshake_reason.hpp"
@@ -62,11 +63,13 @@ class Session : public std::enable_shared_from_this<Session>, public SessionLink
   virtual tcp::socket& tls_peer_socket() = 0;
   // Ends the session: closes streams, logs one line. `reason` uses DESIGN.md's label values.
   void finish(std::string_view result, std::string_view reason, std::string_view detail = {});
-  void fail_connect(metrics::ConnectFailure reason);
-  // Connects `socket` to the listener's forward address under the connect deadline. A failure
-  // ends the session (a reset to the client); on success the socket is tuned (no Nagle) and
-  // non-blocking, and `connected` runs.
-  void connect_upstream(tcp::socket& socket, std::function<void()> connected);
+  // `detail` for the log line; empty: "cannot connect to <forward>".
+  void fail_connect(metrics::ConnectFailure reason, std::string detail = {});
+  // Connects `socket` to the listener's forward address (or to `to`: forward: original_dst)
+  // under the connect deadline. A failure ends the session (a reset to the client); on success
+  // the socket is tuned (no Nagle) and non-blocking, and `connected` runs.
+  void connect_upstream(tcp::socket& socket, std::function<void()> connected,
+                        std::optional<tcp::endpoint> to = std::nullopt);
 
   template <ByteStream Down, ByteStream Up>
   void start_relay(Relay<Down, Up>& relay) {

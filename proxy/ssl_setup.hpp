@@ -14,5 +14,8 @@ class Listener;
 certs::SslPtr make_server_ssl(const std::shared_ptr<const certs::TlsContexts>& contexts,
                               Listener& listener);
 certs::SslPtr make_client_ssl(const certs::TlsContexts& contexts, const ListenerSpec& spec);
+// The same for one upstream of a `forward: original_dst` listener.
+certs::SslPtr make_client_ssl(const certs::TlsContexts& contexts, const std::string& server_name,
+                              bool verify_server_name);
 
 }  // namespace mtls::proxy

@@ -42,6 +42,11 @@ void UpstreamConnector::async_connect(tcp::socket& socket, Handler handler) {
           std::move(handler));
 }
 
+void UpstreamConnector::async_connect_to(tcp::socket& socket, const tcp::endpoint& to,
+                                         Handler handler) {
+  connect(socket, std::make_shared<const std::vector<tcp::endpoint>>(1, to), std::move(handler));
+}
+
 // Only before a name's first lookup has completed (the first seconds after start-up, or a
 // resolver that never answers): polls for the answer until connect_timeout, so the session ends
 // at its deadline and nothing connects upstream for it afterwards.

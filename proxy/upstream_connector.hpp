@@ -34,6 +34,8 @@ class UpstreamConnector {
   // closing the socket (the session's connect timeout) reports `timeout`; a name without any
   // address (its lookups failed, or none answered within connect_timeout) reports `dns`.
   void async_connect(tcp::socket& socket, Handler handler);
+  // Connects `socket` to `to` instead of `forward` (forward: original_dst).
+  void async_connect_to(tcp::socket& socket, const tcp::endpoint& to, Handler handler);
 
  private:
   void await_first_answer(tcp::socket& socket, Handler handler,

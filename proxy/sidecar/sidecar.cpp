@@ -163,9 +163,17 @@ void Sidecar::bind_listeners() {
     const std::string field = "outbound[" + std::to_string(i) + "].listen";
     specs_.push_back({index++, metrics::Direction::outbound, l.name,
                       probe_bind(field, l.name, resolve_listen(l.listen)), l.forward, l.server_name,
-                      l.expect, l.protocol, resolver_->watch(l.forward)});
+                      l.expect, l.protocol,
+                      l.original_dst ? nullptr : resolver_->watch(l.forward)});
     specs_.back().verify_server_name = l.verify_server_name && !l.server_name.empty();
     specs_.back().http = config_.http;
+    specs_.back().original_dst = l.original_dst;
+    for (const config::OriginalDestination& d : l.destinations) {
+      // Validation admits IP literals only: make_address cannot throw here.
+      specs_.back().destinations.push_back(
+          {tcp::endpoint(net::ip::make_address(d.match.host), d.match.port),
+           {d.server_name, l.verify_server_name && !d.server_name.empty(), d.expect}});
+    }
   }
   for (unsigned i = 0; i < worker_count_; ++i) {
     workers_.push_back(
@@ -175,7 +183,8 @@ void Sidecar::bind_listeners() {
   for (const auto& spec : specs_) {
     log::info(std::string("listening ") + std::string(metrics::name(spec.direction)) + " " +
               spec.name + " on " + spec.bound.address().to_string() + ":" +
-              std::to_string(spec.bound.port()) + " -> " + spec.forward.to_string() + " (" +
+              std::to_string(spec.bound.port()) + " -> " +
+              (spec.original_dst ? std::string("original_dst") : spec.forward.to_string()) + " (" +
               std::to_string(worker_count_) + " workers)");
   }
 }

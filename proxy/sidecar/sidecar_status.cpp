@@ -4,20 +4,13 @@
 #include "proxy/sidecar/sidecar.hpp"
 
 namespace mtls::proxy {
-namespace {
-
-std::string endpoint_text(const tcp::endpoint& e) {
-  const std::string address = e.address().to_string();
-  return (e.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(e.port());
-}
-
-}  // namespace
 
 // Before the control thread runs (from start_admin()); the timer fires on it.
 void Sidecar::start_status() {
   std::vector<metrics::ListenerInfo> info;
   for (const ListenerSpec& s : specs_) {
-    info.push_back({endpoint_text(s.bound), s.forward.to_string(),
+    info.push_back({endpoint_text(s.bound),
+                    s.original_dst ? std::string("original_dst") : s.forward.to_string(),
                     s.protocol == config::Protocol::http ? "http" : "tcp"});
   }
   status_ = std::make_unique<metrics::StatusBoard>(

@@ -56,8 +56,13 @@ FAMILIES = {
     "mtls_certificate_expiry_timestamp_seconds": {"kind"},
     "mtls_certificate_reloads_total": {"source", "result"},
     "mtls_certificate_last_reload_timestamp_seconds": {"source"},
+    "mtls_http_requests_total": {"direction", "listener", "method", "code_class"},
+    "mtls_http_request_duration_seconds": {"direction", "listener"},
+    "mtls_http_errors_total": {"direction", "listener", "reason"},
+    "mtls_upstream_pool_connections": {"listener", "state"},
+    "mtls_upstream_pool_reuse_total": {"listener"},
 }
-HISTOGRAMS = {"mtls_handshake_duration_seconds"}
+HISTOGRAMS = {"mtls_handshake_duration_seconds", "mtls_http_request_duration_seconds"}
 VALUES = {
     "direction": {"inbound", "outbound"},
     "result": {"success", "failure"},
@@ -65,15 +70,25 @@ VALUES = {
     "from": {"downstream", "upstream"},
     "kind": {"identity", "trust"},
     "source": {"file", "local_ca", "acm"},
+    "code_class": {"1xx", "2xx", "3xx", "4xx", "5xx"},
+    "state": {"idle", "active"},
+    "method": {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+               "other"},
 }
 REASONS = {
     "mtls_handshakes_total": {"ok", "no_peer_cert", "unknown_ca", "expired", "not_yet_valid",
                               "revoked", "bad_certificate", "identity_denied", "protocol_version",
                               "no_shared_cipher", "timeout", "peer_closed", "crl_stale",
                               "truncated", "plaintext", "other"},
-    "mtls_upstream_connect_failures_total": {"refused", "timeout", "unreachable", "dns", "limit"},
+    "mtls_upstream_connect_failures_total": {"refused", "timeout", "unreachable", "dns", "limit",
+                                             "original_dst"},
     "mtls_connections_refused_total": {"max_connections", "draining", "accept_error",
-                                       "max_connection_age", "trust_changed"},
+                                       "max_connection_age", "trust_changed", "no_identity"},
+    "mtls_http_errors_total": {"bad_request", "header_too_large", "body_too_large",
+                               "content_length_and_chunked", "bad_content_length",
+                               "bad_transfer_encoding", "obs_fold", "space_before_colon",
+                               "bare_cr_lf", "bad_header_name", "bad_chunk", "request_timeout",
+                               "route_denied", "bad_path", "upstream_failed", "bad_response"},
 }
 TARGET_LABELS = {"job", "instance"}   # added by Prometheus at scrape time
 ALL_LABELS = set().union(*FAMILIES.values()) | TARGET_LABELS | {"le"}
@@ -305,6 +320,33 @@ if all(x is not None for x in (cm, dep, sa, svc, cert, issuer, pm, netpol)):
         check(ngrace > drain + 10,
               f"kubernetes: native variant: terminationGracePeriodSeconds {ngrace} > the app's "
               f"shutdown (10s) + the sidecar's drain {drain:g}s, which come one after the other")
+    tcm = find("kubernetes/deployment-transparent.yaml", "ConfigMap")
+    tdep = find("kubernetes/deployment-transparent.yaml", "Deployment")
+    if tcm is None or tdep is None:
+        bad("kubernetes: deployment-transparent.yaml needs a ConfigMap and a Deployment")
+    else:
+        (tmp / "k8s-transparent-sidecar.yaml").write_text(tcm["data"]["sidecar.yaml"])
+        tconf = yaml.safe_load(tcm["data"]["sidecar.yaml"])
+        tpod = tdep["spec"]["template"]["spec"]
+        inits = {c["name"]: c for c in tpod.get("initContainers", [])}
+        redirect, tside = inits.get("mtls-redirect", {}), inits.get("mtls-sidecar", {})
+        args = redirect.get("args", [])
+        opt = lambda name: [args[i + 1] for i, a in enumerate(args[:-1]) if a == name]
+        uid = (tside.get("securityContext") or {}).get("runAsUser")
+        caps = ((redirect.get("securityContext") or {}).get("capabilities") or {}).get("add", [])
+        in_ports = {int(l["listen"].rsplit(":", 1)[1]) for l in tconf.get("inbound", [])}
+        odst_ports = {int(l["listen"].rsplit(":", 1)[1]) for l in tconf.get("outbound", [])
+                      if l.get("forward") == "original_dst"}
+        check(list(inits)[:1] == ["mtls-redirect"] and "NET_ADMIN" in caps and
+              opt("--sidecar-uid") == [str(uid)] and
+              {int(r.split(":")[1]) for r in opt("--inbound")} <= in_ports and
+              {int(p) for p in opt("--outbound-all")} <= odst_ports and opt("--outbound-all") and
+              all((c.get("securityContext") or {}).get("runAsUser") != uid for c in tpod["containers"]),
+              "kubernetes: transparent variant: mtls-redirect runs first with NET_ADMIN, excludes the "
+              "sidecar's uid, redirects to its inbound and original_dst listeners; the app runs as another uid")
+        check(tpod["volumes"][-1]["configMap"]["name"] == tcm["metadata"]["name"] and
+              tside.get("restartPolicy") == "Always",
+              "kubernetes: transparent variant: the sidecar (native) mounts its own ConfigMap")
     ep = pm["spec"]["podMetricsEndpoints"][0]
     check(ports.get(ep.get("port")) == admin_port and ep.get("path", "/metrics") == "/metrics" and
           any(r.get("targetLabel") == "job" and r.get("replacement") == "mtls-sidecar"
@@ -394,7 +436,7 @@ if [ -z "$sidecar_bin" ]; then
   if [ -x "$root/build/proxy/mtls-sidecar" ]; then sidecar_bin=$root/build/proxy/mtls-sidecar
   else sidecar_bin=$(command -v mtls-sidecar || true); fi
 fi
-for cfg in k8s-sidecar.yaml ecs-sidecar.yaml; do
+for cfg in k8s-sidecar.yaml k8s-transparent-sidecar.yaml ecs-sidecar.yaml; do
   [ -f "$tmp/$cfg" ] || continue
   if [ -z "$sidecar_bin" ]; then skip "$cfg: mtls-sidecar check-config (no binary; set MTLS_SIDECAR)"; continue; fi
   # Schema only: the files they name exist in the pod or task, not here.

@@ -81,6 +81,13 @@ control(kc, "control: PodMonitor relabelling", first(k8s, "PodMonitor"),
         ["spec", "podMetricsEndpoints", 0], "relabelling", [], "relabelling")
 control(kc, "control: NetworkPolicy policyType", first(k8s, "NetworkPolicy"), ["spec"],
         "policyType", ["Ingress"], "policyType")
+# The transparent variant's init container: its capabilities are what makes the redirect work.
+transparent = next(d["doc"] for d in k8s
+                   if d["where"].startswith("deploy/kubernetes/deployment-transparent.yaml") and
+                   d["doc"].get("kind") == "Deployment")
+control(kc, "control: transparent init container capabilites", transparent,
+        ["spec", "template", "spec", "initContainers", 0, "securityContext"],
+        "capabilites", {"add": ["NET_ADMIN"]}, "capabilites")
 td = ecs[0]["doc"] if ecs else {}
 if td:
     control(ec, "control: ECS readOnlyRootFilesystem", td, ["containerDefinitions", 1],

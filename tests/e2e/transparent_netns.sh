@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # transparent_netns.sh PATH/TO/mtls-sidecar - two legacy services that know nothing of TLS, on two
 # "hosts" (network namespaces joined by veth pairs through a bridge), secured without a change to
-# either: deploy/transparent/mtls-redirect.sh redirects the client's connection to B:80 onto its
-# sidecar's outbound listener (the sidecar's own uid excluded), and B's port 80 onto B's inbound
-# mTLS listener. A tcpdump capture on the bridge shows what crosses between hosts:
+# either: deploy/transparent/mtls-redirect.sh redirects every connection the client makes to
+# another host onto its sidecar's one outbound listener (`forward: original_dst`; the sidecar's own
+# uid excluded), and B's ports 80 and 81 onto B's inbound mTLS listener. A tcpdump capture on the
+# bridge shows what crosses between hosts:
 #   - the request and the reply go through (the client gets B's answer to its marker);
 #   - the capture holds TLS handshake records between A and B and never the plaintext marker;
 #   - an attacker namespace gets nothing from B:80 in plaintext, nor with a certificate of another CA.
+# Then: the destinations map applies per original destination (B:81's rule expects another
+# identity, so A's sidecar refuses B there); B's certificate files are rotated while a transfer
+# runs (the transfer loses nothing, new connections get the new serial); SIGTERM to B's sidecar
+# lets a transfer in flight finish.
 # Addresses: 198.18.0.0/24 only (RFC 2544 benchmarking range), in namespaces this test creates and
 # deletes. Needs root, ip, iptables, tcpdump, setpriv, python3, openssl: exits 77 without them
 # (1 under MTLS_CI=1, where scripts/deps.sh installs them).
@@ -67,8 +72,21 @@ for _ in $(seq 100); do grep -q "listening on br0" "$W/tcpdump.log" && break; sl
 "$BIN" ca init --dir "$W/ca" --trust-domain demo.local >/dev/null
 "$BIN" ca init --dir "$W/rogue" --trust-domain demo.local >/dev/null
 "$BIN" ca issue --dir "$W/rogue" --spiffe-id spiffe://demo.local/ns/a/sa/client --out "$W/rogue-leaf" >/dev/null
-for h in a b; do cp -r "$W/ca" "$W/ca-$h"; done
-chown -R "$SIDECAR_UID:$SIDECAR_UID" "$W/ca-a" "$W/ca-b"
+cp -r "$W/ca" "$W/ca-a"
+# B's identity is files laid out as Kubernetes mounts a Secret: tls.crt -> ..data/tls.crt, and
+# ..data a symlink swapped in one rename at each rotation.
+issue_b() {  # VERSION -> the serial of B's new certificate
+  "$BIN" ca issue --dir "$W/ca" --spiffe-id spiffe://demo.local/ns/b/sa/server \
+    --out "$W/b-id/..$1" | sed -n 's/.* serial \([0-9A-Fa-f]*\) .*/\1/p'
+}
+mkdir -p "$W/b-id"
+serial_b1=$(issue_b v1)
+ln -s ..v1 "$W/b-id/..data"
+ln -s ..data/tls.crt "$W/b-id/tls.crt"
+ln -s ..data/tls.key "$W/b-id/tls.key"
+[ -n "$serial_b1" ] || fail "ca issue printed no serial"
+mkdir -p "$W/b-trust" && cp "$W/ca/ca.crt" "$W/b-trust/"   # the CA's directory holds its key
+chown -R "$SIDECAR_UID:$SIDECAR_UID" "$W/ca-a" "$W/b-id" "$W/b-trust"
 chmod 0755 "$W"
 
 # --- host B: legacy server on :80, inbound sidecar; peers' :80 redirected to it ----------------
@@ -80,7 +98,7 @@ def serve(c):
     with c:
         data = c.recv(4096)
         if data.startswith(b"SLOW"):  # a long answer: 20 chunks, 0.1 s apart
-            print("slow transfer started", flush=True)
+            print("slow transfer started", data.decode(errors="replace"), flush=True)
             for i in range(20):
                 c.sendall(b"chunk%02d;" % i)
                 time.sleep(0.1)
@@ -92,7 +110,8 @@ while True:
 PY
 cat >"$W/b.yaml" <<YAML
 admin: { listen: "127.0.0.1:9901" }
-identity: { source: local_ca, local_ca: { dir: ca-b, spiffe_id: "spiffe://demo.local/ns/b/sa/server" } }
+identity: { source: file, file: { cert: b-id/tls.crt, key: b-id/tls.key } }
+trust: { ca_bundle: b-trust/ca.crt }
 inbound:
   - { name: legacy-b, listen: "0.0.0.0:8443", forward: "127.0.0.1:80",
       allow: { spiffe_ids: ["spiffe://demo.local/ns/a/sa/client"] } }
@@ -104,22 +123,29 @@ ip netns exec "$NS_B" setpriv --reuid "$SIDECAR_UID" --regid "$SIDECAR_UID" --cl
   "$BIN" run --config "$W/b.yaml" >"$W/sidecar-b.log" 2>&1 &
 sidecar_b=$!
 PIDS+=("$sidecar_b")
-in_ns "$NS_B" "$ROOT/deploy/transparent/mtls-redirect.sh" --sidecar-uid "$SIDECAR_UID" --inbound 80:8443
+in_ns "$NS_B" "$ROOT/deploy/transparent/mtls-redirect.sh" --sidecar-uid "$SIDECAR_UID" \
+  --inbound 80:8443 --inbound 81:8443
 
-# --- host A: outbound sidecar; the legacy client's connections to B:80 redirected to it --------
+# --- host A: one outbound sidecar listener for every redirected connection ---------------------
+# B:80's rule expects B's identity; B:81's expects one B does not have, so A refuses it there.
 cat >"$W/a.yaml" <<YAML
 admin: { listen: "127.0.0.1:9901" }
 identity: { source: local_ca, local_ca: { dir: ca-a, spiffe_id: "spiffe://demo.local/ns/a/sa/client" } }
 outbound:
-  - { name: legacy-b, listen: "127.0.0.1:15001", forward: "$B:80",
-      expect: { spiffe_ids: ["spiffe://demo.local/ns/b/sa/server"] } }
+  - name: egress
+    listen: "127.0.0.1:15001"
+    forward: original_dst
+    expect: { trust_domains: [demo.local] }
+    destinations:
+      - { match: "$B:80", expect: { spiffe_ids: ["spiffe://demo.local/ns/b/sa/server"] } }
+      - { match: "$B:81", expect: { spiffe_ids: ["spiffe://demo.local/ns/b/sa/payments"] } }
 limits: { drain_delay: 1s }       # the test's end stops it: no need to wait the default 5 s
 YAML
 ip netns exec "$NS_A" setpriv --reuid "$SIDECAR_UID" --regid "$SIDECAR_UID" --clear-groups \
   "$BIN" run --config "$W/a.yaml" >"$W/sidecar-a.log" 2>&1 &
 PIDS+=($!)
 in_ns "$NS_A" "$ROOT/deploy/transparent/mtls-redirect.sh" --sidecar-uid "$SIDECAR_UID" \
-  --outbound "$B:80:15001"
+  --outbound-all 15001
 for ns in "$NS_A" "$NS_B"; do
   ok=0
   for _ in $(seq 100); do
@@ -131,11 +157,11 @@ done
 
 # --- the legacy client, unchanged: plain TCP to B:80 ------------------------------------------
 marker="LEGACY-PLAINTEXT-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-client() {  # NS DEST MESSAGE -> what came back (empty on a refusal)
-  in_ns "$1" python3 - "$2" "$3" <<'PY'
+client() {  # NS DEST MESSAGE [PORT] -> what came back (empty on a refusal)
+  in_ns "$1" python3 - "$2" "$3" "${4:-80}" <<'PY'
 import socket, sys
 try:
-    c = socket.create_connection((sys.argv[1], 80), timeout=5)
+    c = socket.create_connection((sys.argv[1], int(sys.argv[3])), timeout=5)
     c.sendall(sys.argv[2].encode())
     out = b""
     while True:
@@ -156,6 +182,35 @@ done
 grep -q '"direction":"outbound".*"peer":"spiffe://demo.local/ns/b/sa/server","result":"ok"' \
   "$W/sidecar-a.log" || fail "the client's connection did not go through A's sidecar to B's"
 echo "ok   legacy client in A -> B:80 answered through both sidecars: '$reply'"
+
+# --- the destinations map: B:81's rule expects an identity B does not have ---------------------
+got=$(client "$NS_A" "$B" "TO-81" 81)
+[ -z "$got" ] || fail "A's sidecar let B answer on :81 against that destination's expect: '$got'"
+for _ in $(seq 100); do grep -q '"reason":"identity_denied"' "$W/sidecar-a.log" && break; sleep 0.05; done
+grep -q '"direction":"outbound".*"peer":"spiffe://demo.local/ns/b/sa/server".*"reason":"identity_denied"' \
+  "$W/sidecar-a.log" || fail "A's sidecar did not refuse B on :81 as identity_denied: $(tail -3 "$W/sidecar-a.log")"
+echo "ok   original_dst: B:80 and B:81 through one listener, each with its own expect (B:81 refused)"
+
+# --- a connection straight to A's outbound listener: conntrack (live in A, which has nat rules)
+# reports the listener itself as the original destination; dialling it would loop.
+got=$(in_ns "$NS_A" python3 - <<'PY'
+import socket
+try:  # the reset can come before connect() returns: loopback is that fast
+    c = socket.create_connection(("127.0.0.1", 15001), timeout=5)
+    c.sendall(b"LOOP?")
+    print("got", c.recv(100))
+except ConnectionResetError:
+    print("reset")
+PY
+)
+[ "$got" = reset ] || fail "a direct connection to A's original_dst listener got '$got', want a reset"
+grep -q '"reason":"original_dst".*is the listener itself' "$W/sidecar-a.log" ||
+  fail "A's sidecar did not refuse the direct connection as a loop: $(tail -2 "$W/sidecar-a.log")"
+accepted=$(in_ns "$NS_A" python3 -c \
+  'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9901/metrics").read().decode())' |
+  awk '/^mtls_connections_total\{/ { n += $2 } END { print n + 0 }')
+[ "$accepted" = 3 ] || fail "A's listener accepted $accepted connections, want 3 (B:80, B:81, the direct one): a loop?"
+echo "ok   original_dst: a direct connection to the listener is reset, not dialled back into it"
 
 # --- the attacker: plaintext to B:80, and a certificate of another CA --------------------------
 attack="ATTACKER-PLAINTEXT-$tag"
@@ -206,20 +261,46 @@ sys.exit(0 if packets and hello and app_data and clear == 0 and seen_attack else
 PY
 echo "ok   capture on the bridge: $(cat "$W/capture.txt")"
 
+# --- B's certificate files rotated while a transfer runs ----------------------------------------
+want=$(python3 -c 'print("".join("chunk%02d;" % i for i in range(20)))')
+served_serial() {  # the serial B's inbound presents now, seen from X with a valid client certificate
+  in_ns "$NS_X" timeout 10 openssl s_client -connect "$B:80" -cert "$W/probe-leaf/tls.crt" \
+    -key "$W/probe-leaf/tls.key" </dev/null 2>/dev/null | openssl x509 -noout -serial | cut -d= -f2
+}
+"$BIN" ca issue --dir "$W/ca" --spiffe-id spiffe://demo.local/ns/x/sa/probe --out "$W/probe-leaf" >/dev/null
+[ "$(served_serial)" = "${serial_b1^^}" ] || fail "B serves $(served_serial) before the rotation, want $serial_b1"
+client "$NS_A" "$B" "SLOW-ROTATE" >"$W/rotate.out" &
+rotating=$!
+for _ in $(seq 100); do grep -q "slow transfer started SLOW-ROTATE" "$W/legacy-b.log" && break; sleep 0.05; done
+grep -q "slow transfer started SLOW-ROTATE" "$W/legacy-b.log" || fail "the transfer to rotate under never started"
+serial_b2=$(issue_b v2)
+chown -R "$SIDECAR_UID:$SIDECAR_UID" "$W/b-id"
+ln -s ..v2 "$W/b-id/..data_tmp" && mv -T "$W/b-id/..data_tmp" "$W/b-id/..data"
+for _ in $(seq 100); do grep -q "serial $serial_b2" "$W/sidecar-b.log" && break; sleep 0.05; done
+grep -q "serial $serial_b2" "$W/sidecar-b.log" || fail "B's sidecar never loaded the rotated certificate $serial_b2"
+kill -0 "$rotating" 2>/dev/null || fail "the transfer ended before the rotation was loaded: no test of it"
+wait "$rotating" || true
+[ "$(cat "$W/rotate.out")" = "$want" ] ||
+  fail "the transfer across B's rotation got '$(cat "$W/rotate.out")', want all 20 chunks"
+[ "$(served_serial)" = "${serial_b2^^}" ] || fail "B serves $(served_serial) after the rotation, want $serial_b2"
+reply=$(client "$NS_A" "$B" "AFTER-ROTATION")
+[ "$reply" = "legacy-b saw: AFTER-ROTATION" ] || fail "A -> B after the rotation got '$reply'"
+echo "ok   B's certificate rotated ($serial_b1 -> $serial_b2) mid-transfer: all 160 bytes arrive, B serves the new serial, A connects anew"
+
 # --- SIGTERM to B's sidecar while a transfer is in flight: the transfer finishes --------------
 client "$NS_A" "$B" "SLOW" >"$W/slow.out" &
 slow=$!
-for _ in $(seq 100); do grep -q "slow transfer started" "$W/legacy-b.log" && break; sleep 0.05; done
-grep -q "slow transfer started" "$W/legacy-b.log" || fail "the slow transfer never started"
+for _ in $(seq 100); do grep -q "slow transfer started SLOW$" "$W/legacy-b.log" && break; sleep 0.05; done
+grep -q "slow transfer started SLOW$" "$W/legacy-b.log" || fail "the slow transfer never started"
 kill -TERM "$sidecar_b"
 wait "$slow" || true
-want=$(python3 -c 'print("".join("chunk%02d;" % i for i in range(20)))')
 [ "$(cat "$W/slow.out")" = "$want" ] ||
   fail "the transfer in flight at SIGTERM got '$(cat "$W/slow.out")', want all 20 chunks"
 rc=0
 wait "$sidecar_b" || rc=$?
 [ $rc = 0 ] || fail "B's sidecar exited $rc after SIGTERM"
-grep -q '"reason":"ok".*"bytes_from_upstream":160' "$W/sidecar-b.log" ||
+# Two such lines: the transfer across the rotation, and this one.
+[ "$(grep -c '"reason":"ok".*"bytes_from_upstream":160' "$W/sidecar-b.log")" = 2 ] ||
   fail "B's sidecar did not log the drained transfer as ok with its 160 bytes"
 echo "ok   SIGTERM to B's sidecar mid-transfer: all 160 bytes arrive, the sidecar exits 0"
-echo "transparent_netns: 4 passed, 0 failed"
+echo "transparent_netns: 7 passed, 0 failed"

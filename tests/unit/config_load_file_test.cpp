@@ -152,6 +152,9 @@ TEST(ConfigExample, LoadsCleanlyAndUsesEverySection) {
   EXPECT_FALSE(c.inbound[0].allow.common_names.empty());
   EXPECT_EQ(c.outbound[0].server_name, "orders.default.svc");
   EXPECT_TRUE(c.outbound[0].verify_server_name);
+  ASSERT_EQ(c.outbound.size(), 2u);
+  EXPECT_TRUE(c.outbound[1].original_dst);
+  EXPECT_FALSE(c.outbound[1].destinations.empty());
 }
 
 }  // namespace
