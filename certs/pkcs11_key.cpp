@@ -162,13 +162,13 @@ std::string why_not_loaded(const Pkcs11Uri& uri, bool pin_given) {
     all += (all.empty() ? "" : "; ") + text;
   }
   const std::string in = " (module " + module_name(uri) + ")";
-  if (module_reason.find("PIN") != std::string::npos)
-    return "the token refused the PIN: " + module_reason + in;
   // Without a login a token shows no private key: a missing PIN looks like a missing key.
   if (!pin_given)
     return "no PIN given, and a token shows its private keys only after a login: add "
            "pin-source=file:PATH" +
            in;
+  if (module_reason.find("PIN") != std::string::npos)
+    return "the token refused the PIN: " + module_reason + in;
   if (engine_reason == "object not found")
     return "no such token or key" + in +
            ": check token= (the token's label) and object= (the key's label) or id=; "
@@ -261,10 +261,8 @@ EvpPkeyPtr load_pkcs11_key(const std::string& text) {
     ENGINE* e = engine_for(uri.module_path);
     ERR_clear_error();
     // The engine keeps the last PIN it was given: a URI without one must not log in with it.
-    if (pin.text.empty()) {
-      ENGINE_ctrl_cmd(e, "PIN", 0, nullptr, nullptr, 0);
-      ERR_clear_error();
-    } else if (!ENGINE_ctrl_cmd_string(e, "PIN", pin.text.c_str(), 0)) {
+    // (libp11 takes no "no PIN": an empty one fails the login, as no PIN would.)
+    if (!ENGINE_ctrl_cmd_string(e, "PIN", pin.text.c_str(), 0)) {
       throw std::runtime_error("the engine refused the PIN: " + drain_openssl_errors());
     }
     EvpPkeyPtr key(ENGINE_load_private_key(e, uri.object_uri.c_str(), no_prompt(), nullptr));
