@@ -33,9 +33,10 @@ Pkcs11Uri parse_pkcs11_uri(const std::string& uri);
 // Thread-safe; the engine and module stay loaded for the life of the process.
 EvpPkeyPtr load_pkcs11_key(const std::string& uri);
 
-// Directories the URI's module reads when a key is loaded again after start-up (a certificate
-// rotation reloads the key): SoftHSM2's token directory (directories.tokendir of SOFTHSM2_CONF,
-// else /etc/softhsm/softhsm2.conf). Empty for other modules, whose needs are not known here.
+// Directories the URI's module reads after start-up, at each signature and when the key is
+// loaded again (a certificate rotation reloads it): SoftHSM2's token directory
+// (directories.tokendir of SOFTHSM2_CONF, else /etc/softhsm/softhsm2.conf). Empty for other
+// modules, whose needs are not known here.
 std::vector<std::string> pkcs11_storage_dirs(const Pkcs11Uri& uri);
 
 }  // namespace mtls::certs

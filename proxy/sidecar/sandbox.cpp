@@ -113,8 +113,9 @@ void add_file(Plan& plan, const std::string& file) {
   if (!ec) add_unique(plan.read_files, real.string());
 }
 
-// A key in a token is loaded again at every certificate reload: its PIN file and the token's
-// storage stay readable. The engine and the module were loaded before the sandbox closed.
+// A key in a token: the PIN file stays readable (the key is loaded again at every certificate
+// reload), and so does the token's storage, which SoftHSM2 reads at every signature, not only
+// at a load. The engine and the module were loaded before the sandbox closed.
 void add_pkcs11(Plan& plan, const std::string& key) {
   try {
     const certs::Pkcs11Uri uri = certs::parse_pkcs11_uri(key);
