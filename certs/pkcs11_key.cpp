@@ -222,6 +222,7 @@ Pkcs11Uri parse_pkcs11_uri(const std::string& text) {
                               kPathAttributes.end()) {
       if (name == "type" && value != "private")
         throw std::runtime_error("type=" + std::string(value) + ": the key must be type=private");
+      percent_decode(value, name);  // checked here; the engine decodes it itself
       if (name == "object" || name == "id") names_key = true;
       uri.object_uri += (uri.object_uri.size() == kScheme.size() ? "" : ";") + std::string(pair);
     } else {
