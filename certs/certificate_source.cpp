@@ -132,7 +132,8 @@ class FileSource : public CertificateSource {
     b.source = "file";
     b.origin = identity_.cert;
     b.cert_from = {"identity.file.cert", identity.cert};
-    b.key_from = {"identity.file.key", identity.key};
+    b.key_from = {"identity.file.key",
+                  is_pkcs11_uri(identity.key) ? pkcs11_key_name(identity.key) : identity.key};
     std::vector<X509Ptr> certs =
         attribute_to("identity.file.cert", [&] { return load_certificates(identity.cert); });
     b.leaf = std::move(certs.front());

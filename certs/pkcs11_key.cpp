@@ -1,6 +1,6 @@
-// OpenSSL 3.0 deprecates ENGINEs, yet in Debian bookworm the pkcs11 engine is the only way to
-// OpenSSL from a PKCS#11 token (there is no pkcs11-provider package): the warnings are silenced
-// in this file only.
+// OpenSSL 3.0 deprecates ENGINEs, yet in Debian bookworm the pkcs11 engine is OpenSSL's only way
+// to a PKCS#11 token (there is no pkcs11-provider package): the warnings are silenced in this
+// file only.
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include "certs/pkcs11_key.hpp"
@@ -245,6 +245,14 @@ Pkcs11Uri parse_pkcs11_uri(const std::string& text) {
   if (!uri.pin_file.empty() && !uri.pin_value.empty())
     throw std::runtime_error("give pin-source= or pin-value=, not both");
   return uri;
+}
+
+std::string pkcs11_key_name(const std::string& uri) {
+  try {
+    return parse_pkcs11_uri(uri).object_uri;
+  } catch (const std::exception&) {
+    return "a pkcs11: URI";
+  }
 }
 
 EvpPkeyPtr load_pkcs11_key(const std::string& text) {

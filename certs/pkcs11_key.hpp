@@ -28,6 +28,10 @@ struct Pkcs11Uri {
 // or in the query (RFC 7512).
 Pkcs11Uri parse_pkcs11_uri(const std::string& uri);
 
+// How messages name the key: its path attributes ("pkcs11:token=mtls;object=web"), never the
+// PIN a pin-value carries; "a pkcs11: URI" when it does not parse.
+std::string pkcs11_key_name(const std::string& uri);
+
 // Loads the token's private key (logs in with the PIN first). Throws LoadError at
 // identity.file.key naming what failed: the URI, the module, the PIN, the token or object.
 // Thread-safe; the engine and module stay loaded for the life of the process.

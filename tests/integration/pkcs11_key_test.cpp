@@ -52,12 +52,13 @@ struct Pkcs11Key : ::testing::Test {
   }
 
   // The config as a file would give it, so that issues carry FILE:LINE:COL.
-  config::Config config_with_key(const std::string& key) {
-    const std::string yaml = "identity:\n  source: file\n  file:\n    cert: " + backend_cert +
-                             "\n    key: \"" + key + "\"\ntrust:\n  ca_bundle: " + pki.ca_bundle() +
-                             "\ninbound:\n  - { name: in, listen: 127.0.0.1:0, forward: "
-                             "127.0.0.1:" +
-                             std::to_string(backend.port()) + ", allow: { any: true } }\n";
+  config::Config config_with_key(const std::string& key, const std::string& cert = "") {
+    const std::string yaml =
+        "identity:\n  source: file\n  file:\n    cert: " + (cert.empty() ? backend_cert : cert) +
+        "\n    key: \"" + key + "\"\ntrust:\n  ca_bundle: " + pki.ca_bundle() +
+        "\ninbound:\n  - { name: in, listen: 127.0.0.1:0, forward: "
+        "127.0.0.1:" +
+        std::to_string(backend.port()) + ", allow: { any: true } }\n";
     return config::load_string(yaml, "sidecar.yaml");
   }
 
@@ -180,6 +181,13 @@ TEST_F(Pkcs11Key, APinInTheConfigWorksButIsWarnedAndALoosePinFileIsRefused) {
               HasSubstr("sidecar.yaml:5:5: identity.file.key: warning: pin-value puts the "
                         "token's PIN in the config; prefer pin-source=file:PATH"));
   EXPECT_THAT(value.warnings[0].to_string(), ::testing::Not(HasSubstr(hsm->pin())));
+  // A key that does not match the certificate is named without the PIN the URI carries.
+  const proxy::Preflight mismatch = proxy::preflight(config_with_key(in_config, client.cert));
+  ASSERT_EQ(mismatch.errors.size(), 1u);
+  EXPECT_THAT(mismatch.errors[0].to_string(),
+              HasSubstr("identity.file.key: pkcs11:token=mtls;object=web: private key does not "
+                        "match the certificate"));
+  EXPECT_THAT(mismatch.errors[0].to_string(), ::testing::Not(HasSubstr(hsm->pin())));
 
   const std::string loose = pki.dir() + "/loose-pin";
   certs::write_file(loose, hsm->pin(), 0666);
