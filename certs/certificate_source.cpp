@@ -11,6 +11,7 @@
 #include "certs/load_error.hpp"
 #include "certs/local_ca.hpp"
 #include "certs/pem.hpp"
+#include "certs/pkcs11_key.hpp"
 
 namespace mtls::certs {
 namespace {
@@ -81,7 +82,7 @@ class FileSource : public CertificateSource {
       config::TrustConfig trust = trust_;
       for (std::string* path : {&identity.cert, &identity.key, &identity.key_passphrase_file,
                                 &trust.ca_bundle, &trust.crl}) {
-        *path = resolve(*path);
+        if (path != &identity.key || !is_pkcs11_uri(identity.key)) *path = resolve(*path);
       }
       for (config::TrustDomainBundle& domain : trust.domains)
         domain.ca_bundle = resolve(domain.ca_bundle);
@@ -90,13 +91,29 @@ class FileSource : public CertificateSource {
   }
   std::string name() const override { return "file"; }
   std::vector<std::string> watched_files() const override {
-    return present({identity_.cert, identity_.key, identity_.key_passphrase_file, trust_.ca_bundle,
-                    trust_.crl},
-                   trust_);
+    return present(
+        {identity_.cert, key_file(), identity_.key_passphrase_file, trust_.ca_bundle, trust_.crl},
+        trust_);
   }
 
  private:
+  // The file behind the key: the key file, or a PKCS#11 key's PIN file (a new PIN is read with
+  // it); a key in a token changes only with the certificate, which is watched.
+  std::string key_file() const {
+    if (!is_pkcs11_uri(identity_.key)) return identity_.key;
+    try {
+      return parse_pkcs11_uri(identity_.key).pin_file;
+    } catch (const std::exception&) {
+      return {};  // load() says what is wrong with the URI
+    }
+  }
+
   EvpPkeyPtr load_key(const config::FileIdentity& identity, const std::string& passphrase) {
+    if (is_pkcs11_uri(identity.key)) {
+      if (identity.key_kms)
+        throw std::runtime_error("a pkcs11: key stays in its token; key_kms applies to key files");
+      return load_pkcs11_key(identity.key);
+    }
     if (identity.key_kms) return aws_.load_kms_key(identity.key);
     try {
       return load_private_key(identity.key, passphrase);
@@ -115,7 +132,8 @@ class FileSource : public CertificateSource {
     b.source = "file";
     b.origin = identity_.cert;
     b.cert_from = {"identity.file.cert", identity.cert};
-    b.key_from = {"identity.file.key", identity.key};
+    b.key_from = {"identity.file.key",
+                  is_pkcs11_uri(identity.key) ? pkcs11_key_name(identity.key) : identity.key};
     std::vector<X509Ptr> certs =
         attribute_to("identity.file.cert", [&] { return load_certificates(identity.cert); });
     b.leaf = std::move(certs.front());

@@ -270,15 +270,20 @@ LocalCa LocalCa::open(const std::string& dir, const std::string& passphrase) {
 }
 
 IssuedCertificate LocalCa::issue(const LeafRequest& request) const {
+  EvpPkeyPtr key = make_p256_key();
+  X509Ptr cert = certify(request, key.get());
+  return {.cert = std::move(cert), .key = std::move(key)};
+}
+
+X509Ptr LocalCa::certify(const LeafRequest& request, EVP_PKEY* key) const {
   validate(request, trust_domain_);
   ERR_clear_error();
-  EvpPkeyPtr key = make_p256_key();
   // The certificate is usable for `ttl` from now; backdating not_before for skewed peers must
   // not eat into that (a 6 s test ttl would otherwise be born expired). It never outlives the CA:
   // a peer would refuse it from then on anyway, and the renewal would be timed past that.
   const std::time_t issued = std::time(nullptr) + request.not_before_offset.count();
   const std::time_t ca_end = to_time_t(X509_get0_notAfter(cert_.get()));
-  X509Ptr cert = new_certificate(key.get(), leaf_common_name(request), issued - kClockSkew.count(),
+  X509Ptr cert = new_certificate(key, leaf_common_name(request), issued - kClockSkew.count(),
                                  std::min<std::time_t>(issued + request.ttl.count(), ca_end));
   X509* x = cert.get();
   check(X509_set_issuer_name(x, X509_get_subject_name(cert_.get())), "cannot set the issuer");
@@ -289,7 +294,7 @@ IssuedCertificate LocalCa::issue(const LeafRequest& request) const {
   add_extension(x, cert_.get(), NID_subject_key_identifier, "hash");
   add_extension(x, cert_.get(), NID_authority_key_identifier, "keyid:always");
   if (X509_sign(x, key_.get(), EVP_sha256()) <= 0) openssl_fail("cannot sign the certificate");
-  return {.cert = std::move(cert), .key = std::move(key)};
+  return cert;
 }
 
 void write_issued(const std::string& dir, const IssuedCertificate& issued, X509* ca_cert,

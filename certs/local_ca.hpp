@@ -43,6 +43,8 @@ class LocalCa {
   // lifetime stays `ttl`). CN: the first DNS name, none without one. Throws for a SPIFFE ID
   // without a path or outside trust_domain().
   IssuedCertificate issue(const LeafRequest& request) const;
+  // The same leaf for a key kept elsewhere (in a PKCS#11 token): only its public half is used.
+  X509Ptr certify(const LeafRequest& request, EVP_PKEY* key) const;
 
   // The trust domain this CA issues SPIFFE IDs of: from its name constraint, or the CN
   // "<domain> local CA" of CAs made before constraints; "" (any) for a CA that says neither.

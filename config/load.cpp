@@ -30,9 +30,13 @@ void resolve_paths(Config& config, const std::string& base_dir) {
   };
   IdentityConfig& identity = config.identity;
   resolve("identity.file.cert", identity.file.cert);
-  // A PKCS#11 URI names a key in a token, not a file.
+  // A PKCS#11 URI names a key in a token, not a file; its PIN file is a file like the others.
   if (identity.file.key.starts_with("pkcs11:")) {
     config.origins["identity.file.key"].written = identity.file.key;
+    static const std::regex kRelativePinFile(R"(([;?&]pin-source=(?:file:)?)(?!/|file:)([^;?&]+))");
+    if (!base_dir.empty() && base_dir != ".")
+      identity.file.key = std::regex_replace(identity.file.key, kRelativePinFile,
+                                             "$1" + (fs::path(base_dir) / "").string() + "$2");
   } else {
     resolve("identity.file.key", identity.file.key);
   }

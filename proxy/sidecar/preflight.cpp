@@ -11,6 +11,7 @@
 #include "certs/certificate_source.hpp"
 #include "certs/load_error.hpp"
 #include "certs/pem.hpp"
+#include "certs/pkcs11_key.hpp"
 #include "certs/tls_contexts.hpp"
 #include "certs/tls_policy.hpp"
 
@@ -119,9 +120,29 @@ void check_secret_mode(const config::Config& config, const std::string& field,
   }
 }
 
+// A token's PIN unlocks its key: its file is checked like a key file, and a PIN written in the
+// config (which is shared, logged and committed more freely than a secret) is a warning.
+void check_pkcs11_pin(const config::Config& config, Preflight& out) {
+  certs::Pkcs11Uri uri;
+  try {
+    uri = certs::parse_pkcs11_uri(config.identity.file.key);
+  } catch (const std::exception&) {
+    return;  // loading reports it
+  }
+  check_secret_mode(config, "identity.file.key", uri.pin_file, out);
+  if (!uri.pin_value.empty()) {
+    out.warnings.push_back(config::issue_at(
+        config, "identity.file.key",
+        "warning: pin-value puts the token's PIN in the config; prefer pin-source=file:PATH "
+        "(a file of mode 0600)"));
+  }
+}
+
 void check_secret_modes(const config::Config& config, Preflight& out) {
   const config::IdentityConfig& id = config.identity;
-  if (id.source == config::IdentitySource::file) {
+  if (id.source == config::IdentitySource::file && certs::is_pkcs11_uri(id.file.key)) {
+    check_pkcs11_pin(config, out);
+  } else if (id.source == config::IdentitySource::file) {
     check_secret_mode(config, "identity.file.key", id.file.key, out);
     check_secret_mode(config, "identity.file.key_passphrase_file", id.file.key_passphrase_file,
                       out);
@@ -137,8 +158,8 @@ void check_secret_modes(const config::Config& config, Preflight& out) {
 
 std::vector<config::Issue> not_built(const config::Config& config) {
   std::vector<config::Issue> issues;
-  // OCSP and PKCS#11 keys are in the schema but not built: ignoring them would serve without
-  // the staple, accept peers without checking their status, or fail to find a "key file".
+  // OCSP is in the schema but not built: ignoring it would serve without the staple, or accept
+  // peers without checking their status.
   if (config.identity.source == config::IdentitySource::file &&
       !config.identity.file.ocsp_response.empty()) {
     issues.push_back(config::issue_at(config, "identity.file.ocsp_response",
@@ -148,12 +169,6 @@ std::vector<config::Issue> not_built(const config::Config& config) {
     issues.push_back(config::issue_at(config, "trust.ocsp",
                                       "checking peers' OCSP responses is not available in this "
                                       "build yet; use off (and trust.crl for revocation)"));
-  }
-  if (config.identity.source == config::IdentitySource::file &&
-      config.identity.file.key.starts_with("pkcs11:")) {
-    issues.push_back(config::issue_at(config, "identity.file.key",
-                                      "PKCS#11 keys are not available in this build yet; use a "
-                                      "PEM key file"));
   }
   return issues;
 }

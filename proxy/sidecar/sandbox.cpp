@@ -20,6 +20,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "certs/pkcs11_key.hpp"
+
 namespace mtls::proxy::sandbox {
 namespace {
 
@@ -111,6 +113,19 @@ void add_file(Plan& plan, const std::string& file) {
   if (!ec) add_unique(plan.read_files, real.string());
 }
 
+// A key in a token: the PIN file stays readable (the key is loaded again at every certificate
+// reload), and so does the token's storage, which SoftHSM2 reads at every signature, not only
+// at a load. The engine and the module were loaded before the sandbox closed.
+void add_pkcs11(Plan& plan, const std::string& key) {
+  try {
+    const certs::Pkcs11Uri uri = certs::parse_pkcs11_uri(key);
+    add_dir_of(plan, uri.pin_file);
+    for (const std::string& dir : certs::pkcs11_storage_dirs(uri)) add_dir(plan, dir);
+  } catch (const std::exception&) {
+    // a bad URI stopped the start-up already
+  }
+}
+
 void resolve_user(const std::string& user, Plan& plan) {
   std::vector<char> buf(16384);
   passwd pw{};
@@ -193,7 +208,11 @@ Plan make_plan(const config::Config& config) {
   switch (config.identity.source) {
     case config::IdentitySource::file:
       add_dir_of(plan, config.identity.file.cert);
-      add_dir_of(plan, config.identity.file.key);
+      if (certs::is_pkcs11_uri(config.identity.file.key)) {
+        add_pkcs11(plan, config.identity.file.key);
+      } else {
+        add_dir_of(plan, config.identity.file.key);
+      }
       add_dir_of(plan, config.identity.file.key_passphrase_file);
       break;
     case config::IdentitySource::local_ca:
