@@ -25,9 +25,11 @@ enum class HandshakeReason {
   crl_stale,
   truncated,
   plaintext,
+  ocsp_missing,  // trust.ocsp: require and the server stapled no OCSP response
+  ocsp_invalid,  // a stapled OCSP response that does not verify, is stale or is not about the peer
   other,
 };
-inline constexpr std::size_t kHandshakeReasons = 16;
+inline constexpr std::size_t kHandshakeReasons = 18;
 
 enum class ConnectFailure { refused, timeout, unreachable, dns, limit };
 inline constexpr std::size_t kConnectFailures = 5;
