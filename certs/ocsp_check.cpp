@@ -17,6 +17,10 @@ int refuse(PeerCheck* check, const char* reason, std::string detail) {
 
 int server_staple_callback(SSL* ssl, void* arg) {
   const auto* peers = static_cast<const OcspPeers*>(arg);
+  // OpenSSL runs the callback on a resumed TLS 1.3 handshake too, where the server sends no
+  // Certificate and so no staple: the session was admitted by the staple of its full handshake
+  // and is offered only until that staple's nextUpdate (stamp_resume_deadline).
+  if (SSL_session_reused(ssl) == 1) return 1;
   PeerCheck* check = PeerCheck::of(ssl);
   const unsigned char* der = nullptr;
   const long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);

@@ -7,6 +7,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <thread>
+
 #include "certs/ocsp_response.hpp"
 #include "certs/pem.hpp"
 #include "tests/support/backends.hpp"
@@ -19,6 +21,7 @@ namespace mtls::test {
 namespace {
 
 using std::chrono::hours;
+using std::chrono::seconds;
 
 // Adds an Authority Information Access naming `url` as the OCSP responder, and signs again.
 void add_ocsp_url(X509* cert, const certs::LocalCa& ca, const std::string& url) {
@@ -171,6 +174,29 @@ TEST(Ocsp, AStaleStapleFileFailsTheReloadAndThePreviousStapleKeepsServing) {
   const proxy::ProbeResult served = f.ask_staple(TLS1_3_VERSION);
   ASSERT_TRUE(accepted(served)) << served.error;
   EXPECT_EQ(served.ocsp_response, good);
+}
+
+// A resumed handshake carries no staple and runs no check: the session that the full handshake
+// admitted resumes only until the nextUpdate of the staple it checked, then a full handshake
+// checks a staple again.
+TEST(Ocsp, AnOutboundSessionResumesOnlyUntilTheCheckedStaplesNextUpdate) {
+  OcspFixture f;
+  const certs::X509Ptr leaf = std::move(certs::load_certificates(f.server.cert).front());
+  // Still served after its nextUpdate, within the clock skew allowed (kOcspSkewSeconds).
+  certs::write_file(
+      f.staple, ocsp_der(leaf.get(), f.pki.ca(), f.pki.ca(), {.next_update = seconds(3)}), 0644);
+  f.start_inbound();
+  f.start_outbound(config::OcspPolicy::require);
+  const auto resumed = [&] {
+    return sample(f.outbound->metrics().serialize(), "mtls_handshakes_resumed_total", {});
+  };
+  ASSERT_TRUE(f.through());
+  ASSERT_TRUE(f.through());
+  EXPECT_EQ(resumed(), 1) << "the session must resume before the staple's nextUpdate";
+  std::this_thread::sleep_for(seconds(4));  // past the nextUpdate: a wall-clock bound
+  ASSERT_TRUE(f.through());
+  EXPECT_EQ(resumed(), 1) << "resumed past the nextUpdate of the staple that admitted it";
+  EXPECT_EQ(f.outbound_handshakes("ok"), 3);
 }
 
 TEST(Ocsp, AStapleFetchedFromTheAiaResponderIsServedAndRefreshedBeforeItsNextUpdate) {
