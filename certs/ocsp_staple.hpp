@@ -23,8 +23,9 @@ std::string ocsp_url(X509* leaf);
 X509* leaf_issuer(const CertificateBundle& bundle);
 
 // Checks bundle.ocsp_response (when not empty) for the bundle's leaf at `now`. Throws LoadError
-// at bundle.ocsp_from.field naming the file or URL. A `revoked` status loads: it is the truth
-// about us, and peers that check OCSP are meant to refuse us for it (the caller warns).
+// at bundle.ocsp_from.field naming the file or URL. A `revoked` (or `unknown`) status loads: it
+// is the truth about us, and peers that check OCSP are meant to refuse us for it (the caller
+// warns).
 OcspStatus check_own_staple(const CertificateBundle& bundle, std::time_t now);
 
 // How long to serve a fetched staple before fetching again: half its remaining validity (at
