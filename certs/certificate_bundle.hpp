@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "certs/openssl_ptr.hpp"
+#include "config/config.hpp"
 
 namespace mtls::certs {
 
@@ -24,8 +25,9 @@ struct CertificateBundle {
   std::vector<DomainRoots> domains;  // trust.domains: other trust domains' roots
   std::vector<X509CrlPtr> crls;      // optional
   bool accept_stale_crl = false;     // trust.crl_stale: warn (see crl_policy.hpp)
-  std::string source;                // "file" | "local_ca" | "acm": the metric label
-  std::string origin;                // for messages: "/etc/mtls/tls.crt" or "local CA ca/"
+  config::OcspPolicy ocsp = config::OcspPolicy::off;  // trust.ocsp (see ocsp_check.hpp)
+  std::string source;  // "file" | "local_ca" | "acm": the metric label
+  std::string origin;  // for messages: "/etc/mtls/tls.crt" or "local CA ca/"
   // The config fields that name where leaf, key and trust came from, and those files, for
   // certs::LoadError (validate_bundle blames the right one).
   struct From {
@@ -33,6 +35,10 @@ struct CertificateBundle {
     std::string path;
   };
   From cert_from, key_from, trust_from;
+  // Our leaf's OCSP response (DER) to staple, checked by make_tls_contexts; empty: none. From
+  // identity.file.ocsp_response's file or identity.file.ocsp_fetch's responder URL.
+  std::string ocsp_response;
+  From ocsp_from;
 };
 
 // Every root a peer may chain to: `trust`, then each domain's roots. Pointers into `bundle`.

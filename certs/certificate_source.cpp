@@ -6,10 +6,13 @@
 #include <stdexcept>
 
 #include "certs/acm_source.hpp"
+#include "certs/aws/beast_http_client.hpp"
 #include "certs/aws/kms_envelope.hpp"
 #include "certs/aws_backed.hpp"
 #include "certs/load_error.hpp"
 #include "certs/local_ca.hpp"
+#include "certs/ocsp_fetch.hpp"
+#include "certs/ocsp_staple.hpp"
 #include "certs/pem.hpp"
 #include "certs/pkcs11_key.hpp"
 
@@ -81,7 +84,7 @@ class FileSource : public CertificateSource {
       config::FileIdentity identity = identity_;
       config::TrustConfig trust = trust_;
       for (std::string* path : {&identity.cert, &identity.key, &identity.key_passphrase_file,
-                                &trust.ca_bundle, &trust.crl}) {
+                                &identity.ocsp_response, &trust.ca_bundle, &trust.crl}) {
         if (path != &identity.key || !is_pkcs11_uri(identity.key)) *path = resolve(*path);
       }
       for (config::TrustDomainBundle& domain : trust.domains)
@@ -91,9 +94,9 @@ class FileSource : public CertificateSource {
   }
   std::string name() const override { return "file"; }
   std::vector<std::string> watched_files() const override {
-    return present(
-        {identity_.cert, key_file(), identity_.key_passphrase_file, trust_.ca_bundle, trust_.crl},
-        trust_);
+    return present({identity_.cert, key_file(), identity_.key_passphrase_file,
+                    identity_.ocsp_response, trust_.ca_bundle, trust_.crl},
+                   trust_);
   }
 
  private:
@@ -144,12 +147,30 @@ class FileSource : public CertificateSource {
         })};
     b.key = attribute_to("identity.file.key", [&] { return load_key(identity, pass.text); });
     load_trust(trust, &aws_, b);
+    load_staple(identity, b);
     return b;
+  }
+
+  // The staple is checked by make_tls_contexts, with the rest of the bundle.
+  void load_staple(const config::FileIdentity& identity, CertificateBundle& b) {
+    if (!identity.ocsp_response.empty()) {
+      b.ocsp_from = {"identity.file.ocsp_response", identity.ocsp_response};
+      b.ocsp_response =
+          attribute_to(b.ocsp_from.field, [&] { return read_file(identity.ocsp_response); });
+    } else if (identity.ocsp_fetch) {
+      const std::string url = ocsp_url(b.leaf.get());
+      b.ocsp_from = {"identity.file.ocsp_fetch", url.empty() ? identity.cert : url};
+      if (!http_) http_ = std::make_unique<aws::BeastHttpClient>();
+      b.ocsp_response = attribute_to(b.ocsp_from.field, [&] {
+        return fetch_ocsp_response(url, b.leaf.get(), leaf_issuer(b), *http_);
+      });
+    }
   }
 
   config::FileIdentity identity_;
   config::TrustConfig trust_;
   AwsBacked aws_;
+  std::unique_ptr<aws::HttpClient> http_;  // the OCSP responder's, made at the first fetch
 };
 
 class LocalCaSource : public CertificateSource {
@@ -233,6 +254,7 @@ void load_trust(const config::TrustConfig& trust, AwsBacked* aws, CertificateBun
   if (!trust.crl.empty())
     bundle.crls = attribute_to("trust.crl", [&] { return load_crls(trust.crl); });
   bundle.accept_stale_crl = trust.crl_stale == config::CrlStale::warn;
+  bundle.ocsp = trust.ocsp;
 }
 
 std::unique_ptr<CertificateSource> make_file_source(const config::Config& config,

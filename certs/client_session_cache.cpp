@@ -1,5 +1,6 @@
 #include "certs/client_session_cache.hpp"
 
+#include "certs/peer_check.hpp"
 #include "certs/resumption.hpp"
 
 namespace mtls::certs {
@@ -37,7 +38,9 @@ int ClientSessionCache::on_new_session(SSL* ssl, SSL_SESSION* session) {
   if (!self || !self->contexts_ || SSL_get_SSL_CTX(ssl) != self->contexts_->client.get()) return 0;
   // A ticket of a full handshake gets its bound; one renewed on a resumed handshake was copied
   // from the resumed session by OpenSSL and keeps that session's bound.
-  stamp_resume_deadline(session, self->contexts_->session_max_age, WallClock::now());
+  const PeerCheck* check = PeerCheck::of(ssl);
+  stamp_resume_deadline(session, self->contexts_->session_max_age, WallClock::now(),
+                        check ? check->staple_next_update() : 0);
   self->session_.reset(session);
   return 1;  // we own the reference now
 }

@@ -73,14 +73,21 @@ HandshakeReason reason_for_ssl_error(int r) {
   }
 }
 
+// The reason a PeerCheck refusal names: identity rules, or the server's OCSP staple.
+HandshakeReason reason_for_verdict(const std::string& reason) {
+  if (reason == "bad_certificate") return HandshakeReason::bad_certificate;
+  if (reason == "revoked") return HandshakeReason::revoked;
+  if (reason == "ocsp_missing") return HandshakeReason::ocsp_missing;
+  if (reason == "ocsp_invalid") return HandshakeReason::ocsp_invalid;
+  return HandshakeReason::identity_denied;
+}
+
 }  // namespace
 
 HandshakeFailure classify_handshake_failure(SSL* ssl, unsigned long openssl_error,
                                             const PeerCheck& check, bool peer_closed) {
   if (check.checked() && !check.verdict().allowed) {
-    return {check.verdict().reason == "bad_certificate" ? HandshakeReason::bad_certificate
-                                                        : HandshakeReason::identity_denied,
-            check.verdict().detail};
+    return {reason_for_verdict(check.verdict().reason), check.verdict().detail};
   }
   const long verify = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
   if (verify != X509_V_OK) {

@@ -35,6 +35,10 @@ std::optional<Verdict> foreign_anchor(X509_STORE_CTX* ctx, SSL* ssl, const PeerI
 
 void PeerCheck::attach(SSL* ssl) { SSL_set_ex_data(ssl, peer_check_index(), this); }
 
+PeerCheck* PeerCheck::of(SSL* ssl) {
+  return static_cast<PeerCheck*>(SSL_get_ex_data(ssl, peer_check_index()));
+}
+
 void PeerCheck::check(X509* leaf) {
   identity_ = extract_identity(leaf);
   verdict_ = authorize(identity_, *policy_);

@@ -7,6 +7,8 @@
 
 #include <openssl/ssl.h>
 
+#include <ctime>
+
 #include "certs/peer_identity.hpp"
 #include "config/config.hpp"
 
@@ -18,7 +20,17 @@ class PeerCheck {
   PeerCheck(const PeerCheck&) = delete;
   PeerCheck& operator=(const PeerCheck&) = delete;
 
-  void attach(SSL* ssl);  // must outlive every handshake step of `ssl`
+  void attach(SSL* ssl);           // must outlive every handshake step of `ssl`
+  static PeerCheck* of(SSL* ssl);  // the attached one, or null
+  // A refusal decided after the identity check (the server's OCSP staple, certs/ocsp_check.hpp).
+  void refuse(Verdict verdict) {
+    verdict_ = std::move(verdict);
+    checked_ = true;
+  }
+  // The nextUpdate of the server's stapled OCSP response that was checked (0: none): a session
+  // of this handshake resumes only until then.
+  void set_staple_next_update(std::time_t t) { staple_next_update_ = t; }
+  std::time_t staple_next_update() const { return staple_next_update_; }
   // After a successful handshake: the verdict (runs the policy now if the callback did not).
   const Verdict& finish(SSL* ssl);
 
@@ -42,6 +54,7 @@ class PeerCheck {
   Verdict verdict_;
   PeerIdentity identity_;
   std::string presented_;
+  std::time_t staple_next_update_ = 0;
 };
 
 }  // namespace mtls::certs

@@ -27,9 +27,12 @@ std::int64_t to_ms(WallClock::time_point t) {
 
 }  // namespace
 
-void stamp_resume_deadline(SSL_SESSION* session, milliseconds max_age, WallClock::time_point now) {
+void stamp_resume_deadline(SSL_SESSION* session, milliseconds max_age, WallClock::time_point now,
+                           std::time_t staple_next_update) {
   if (session == nullptr || resume_deadline(session) != WallClock::time_point{}) return;
   WallClock::time_point deadline = now + max_age;
+  if (staple_next_update != 0)
+    deadline = std::min(deadline, WallClock::from_time_t(staple_next_update));
   if (X509* leaf = SSL_SESSION_get0_peer(session)) {
     deadline = std::min(deadline, WallClock::from_time_t(to_time_t(X509_get0_notAfter(leaf))));
   }

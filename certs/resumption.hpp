@@ -25,8 +25,10 @@ namespace mtls::certs {
 using WallClock = std::chrono::system_clock;
 
 // Stamps the bound on a session of a full handshake; a session already stamped keeps its bound.
+// `staple_next_update` (0: none): the nextUpdate of the server's OCSP response checked in that
+// handshake (trust.ocsp), past which its status is no longer known: the bound is no later.
 void stamp_resume_deadline(SSL_SESSION* session, std::chrono::milliseconds max_age,
-                           WallClock::time_point now);
+                           WallClock::time_point now, std::time_t staple_next_update = 0);
 // The stamped bound; time_point{} when none (such a session is not resumed: fail closed).
 WallClock::time_point resume_deadline(const SSL_SESSION* session);
 bool may_resume(const SSL_SESSION* session, WallClock::time_point now);

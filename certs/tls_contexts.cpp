@@ -7,6 +7,7 @@
 
 #include "certs/client_session_cache.hpp"
 #include "certs/load_error.hpp"
+#include "certs/ocsp_staple.hpp"
 #include "certs/peer_check.hpp"
 #include "certs/peer_identity.hpp"
 #include "certs/tls_policy.hpp"
@@ -71,7 +72,8 @@ X509_STORE* make_store(const CertificateBundle& b) {
 
 SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& policy, bool server,
                        const std::string& sid_context, ServerSessionCache* session_cache,
-                       const AnchorDomains* anchor_domains) {
+                       const TlsContexts& shared) {
+  const AnchorDomains* anchor_domains = shared.anchor_domains.get();
   SslCtxPtr ctx(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()));
   if (!ctx) fail(b.origin, "SSL_CTX_new");
   SSL_CTX* c = ctx.get();
@@ -112,6 +114,13 @@ SslCtxPtr make_context(const CertificateBundle& b, const config::TlsConfig& poli
   SSL_CTX_set_verify(c, mode, verify_callback_for(b.accept_stale_crl));
   SSL_CTX_set_cert_verify_callback(c, &verify_counted, nullptr);
   AnchorDomains::attach(c, anchor_domains);
+  // OpenSSL 3.0 clients cannot staple their own status to a server, nor servers ask for it: our
+  // staple goes out on the server context only, and staples are checked on the client context.
+  if (server) {
+    serve_staple(c, &shared.ocsp_staple);
+  } else {
+    check_server_staples(c, shared.ocsp_peers.get());
+  }
 
   if (server) {
     SSL_CTX_set_session_id_context(
@@ -147,8 +156,13 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
   attribute_to("trust.crl", [&] { validate_crls(b); });
   ERR_clear_error();
   auto out = std::make_shared<TlsContexts>();
+  // Checked here rather than by the source: a staple must match the leaf it is loaded with.
+  OcspStatus staple;
+  if (!b.ocsp_response.empty()) staple = check_own_staple(b, std::time(nullptr));
   std::string digest_input =
       tls_policy_text(policy) + "stale_crl=" + (b.accept_stale_crl ? "warn;" : "refuse;");
+  // A session admitted under one OCSP policy must not resume under a stricter one.
+  digest_input += "ocsp=" + std::to_string(int(b.ocsp)) + ";";
   // Our own trust domain decides what the roots of ca_bundle vouch for: part of the digest too.
   const std::string own_domain = spiffe_trust_domain(extract_identity(b.leaf.get()).spiffe_id());
   digest_input += "own_domain=" + own_domain + ";";
@@ -162,15 +176,25 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
 
   out->session_cache = std::move(session_cache);
   out->anchor_domains = std::make_shared<const AnchorDomains>(b, own_domain);
+  out->ocsp_staple = b.ocsp_response;
+  out->ocsp_status = staple;
+  out->ocsp_fetched = b.ocsp_from.field == "identity.file.ocsp_fetch";
+  out->ocsp_peers = std::make_unique<const OcspPeers>(
+      OcspPeers{.policy = b.ocsp, .anchors = make_ocsp_store(all_anchors(b))});
   out->server = make_context(b, policy, true, out->trust_digest.substr(0, SSL_MAX_SID_CTX_LENGTH),
-                             out->session_cache.get(), out->anchor_domains.get());
-  out->client = make_context(b, policy, false, {}, nullptr, out->anchor_domains.get());
+                             out->session_cache.get(), *out);
+  out->client = make_context(b, policy, false, {}, nullptr, *out);
   out->crls = describe_crls(b);
   out->accept_stale_crl = b.accept_stale_crl;
   out->session_max_age = policy.session_max_age;
   out->warnings = anchors_without_crl(b);
   for (std::string& w : crl_warnings(out->crls, std::time(nullptr), b.accept_stale_crl))
     out->warnings.push_back(std::move(w));
+  if (!b.ocsp_response.empty() && staple.status != OcspCertStatus::good) {
+    out->warnings.push_back(b.ocsp_from.path + ": our own OCSP response says the certificate is " +
+                            std::string(name(staple.status)) +
+                            "; it is stapled, and peers that check OCSP refuse us");
+  }
 
   out->identity = extract_identity(b.leaf.get()).display();
   out->serial_hex = serial_hex(b.leaf.get());

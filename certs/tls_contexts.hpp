@@ -12,6 +12,8 @@
 #include "certs/anchor_domains.hpp"
 #include "certs/certificate_bundle.hpp"
 #include "certs/crl_policy.hpp"
+#include "certs/ocsp_check.hpp"
+#include "certs/ocsp_response.hpp"
 #include "certs/server_session_cache.hpp"
 #include "config/config.hpp"
 
@@ -23,6 +25,12 @@ struct TlsContexts {
   std::shared_ptr<ServerSessionCache> session_cache;
   // Which root vouches for which SPIFFE trust domain; both contexts point to it (SSL_CTX ex_data).
   std::shared_ptr<const AnchorDomains> anchor_domains;
+  // The OCSP response the server context staples (DER; empty: none) and what it says, and what
+  // the client context checks servers' staples with (trust.ocsp). Contexts point to both.
+  std::string ocsp_staple;
+  OcspStatus ocsp_status;
+  bool ocsp_fetched = false;  // identity.file.ocsp_fetch: refresh it (certs::staple_refresh_delay)
+  std::unique_ptr<const OcspPeers> ocsp_peers;
   SslCtxPtr server;
   SslCtxPtr client;
   // What is being served, for /certs, logs and metrics.

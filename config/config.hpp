@@ -42,6 +42,9 @@ struct FileIdentity {
   Duration poll_interval = std::chrono::minutes(1);
   // A DER OCSP response for `cert`, stapled to our handshakes; read and watched with the pair.
   std::string ocsp_response;
+  // Fetch the OCSP response from the responder named in the leaf's AIA extension (plain HTTP) at
+  // every load, and reload at half its remaining validity. Excludes `ocsp_response`.
+  bool ocsp_fetch = false;
 };
 
 struct LocalCaIdentity {

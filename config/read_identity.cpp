@@ -32,7 +32,7 @@ std::optional<Field> section(const MapReader& identity, IdentitySource source, b
 void read_file(const MapReader& identity, bool chosen, FileIdentity& out) {
   const MapReader file(identity.diag(), section(identity, IdentitySource::file, chosen),
                        {"cert", "key", "key_passphrase_file", "key_passphrase_env", "key_kms",
-                        "poll_interval", "ocsp_response"});
+                        "poll_interval", "ocsp_response", "ocsp_fetch"});
   const Need need = chosen ? Need::required : Need::optional;
   file.read("cert", out.cert, need);
   file.read("key", out.key, need);
@@ -41,6 +41,7 @@ void read_file(const MapReader& identity, bool chosen, FileIdentity& out) {
   file.read("key_kms", out.key_kms);
   file.read("poll_interval", out.poll_interval, false);
   file.read("ocsp_response", out.ocsp_response);
+  file.read("ocsp_fetch", out.ocsp_fetch);
 }
 
 // A fraction of the certificate's lifetime, written as a decimal: 0.667. Past 0.9 the ±10 %

@@ -34,6 +34,12 @@ void check_passphrases(const IdentityConfig& identity, Diagnostics& diag) {
                "not with key_kms: the KMS envelope replaces the passphrase (kms-wrap a plain key)");
     }
   }
+  // Two sources of one staple would leave which one is served to timing.
+  if (identity.file.ocsp_fetch && !identity.file.ocsp_response.empty() &&
+      !diag.has_issue("identity.file.ocsp_fetch")) {
+    diag.add(diag.where("identity.file.ocsp_fetch"), "identity.file.ocsp_fetch",
+             "not with ocsp_response: the staple is either read from a file or fetched");
+  }
 }
 
 void check_trust(const Config& config, Diagnostics& diag) {

@@ -25,9 +25,11 @@ enum class HandshakeReason {
   crl_stale,
   truncated,
   plaintext,
+  ocsp_missing,  // trust.ocsp: require and the server stapled no OCSP response
+  ocsp_invalid,  // a stapled OCSP response that does not verify, is stale or is not about the peer
   other,
 };
-inline constexpr std::size_t kHandshakeReasons = 16;
+inline constexpr std::size_t kHandshakeReasons = 18;
 
 // original_dst: a `forward: original_dst` connection without a usable original destination (not
 // redirected, or redirected to the listener itself, which would loop).

@@ -153,6 +153,10 @@ bool handshake(SSL* ssl, ProbeResult& r) {
     r.server_serial = certs::serial_hex(leaf);
     r.server_issuer = issuer_text(leaf);
   }
+  const unsigned char* staple = nullptr;
+  const long staple_len = SSL_get_tlsext_status_ocsp_resp(ssl, &staple);
+  if (staple != nullptr && staple_len > 0)
+    r.ocsp_response.assign(reinterpret_cast<const char*>(staple), std::size_t(staple_len));
   return true;
 }
 
@@ -212,6 +216,7 @@ ProbeConnection::ProbeConnection(const ProbeOptions& options) : options_(options
   if (!options_.server_name.empty())
     SSL_set_tlsext_host_name(ssl_.get(), options_.server_name.c_str());
   if (options_.session) SSL_set_session(ssl_.get(), options_.session);
+  if (options_.ocsp_status) SSL_set_tlsext_status_type(ssl_.get(), TLSEXT_STATUSTYPE_ocsp);
   handshake(ssl_.get(), result_);
   ERR_clear_error();
 }

@@ -31,6 +31,7 @@ struct ProbeOptions {
   SSL_SESSION* session = nullptr;  // offered for resumption when set (not taken)
   std::size_t reply_size = 0;      // stop reading once this many bytes arrived; 0: until the end
   bool close_notify = true;        // false: leave with a bare FIN (a truncated stream)
+  bool ocsp_status = false;        // ask the server to staple its OCSP response
 };
 
 struct ProbeResult {
@@ -47,6 +48,7 @@ struct ProbeResult {
   std::string alert;                     // alert received, e.g. "certificate required"
   std::string error;                     // the failure, if any
   std::shared_ptr<SSL_SESSION> session;  // resumable session after the exchange (TLS 1.3: ticket)
+  std::string ocsp_response;             // DER the server stapled (asked with ocsp_status)
   bool refused() const { return !handshake_ok || (reply.empty() && !alert.empty()); }
 };
 

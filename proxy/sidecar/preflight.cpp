@@ -33,7 +33,10 @@ void check_identity_key(const std::string& path, const config::FileIdentity& fil
 // reports at most one; the next check-config shows the next.
 void check_identity(const config::Config& config, Preflight& out) {
   try {
-    const std::unique_ptr<certs::CertificateSource> source = certs::make_source(config);
+    // check-config makes no network calls: a fetched staple is left to `run`.
+    config::Config offline = config;
+    offline.identity.file.ocsp_fetch = false;
+    const std::unique_ptr<certs::CertificateSource> source = certs::make_source(offline);
     const auto contexts = certs::make_tls_contexts(source->load(), config.tls);
     for (const std::string& warning : contexts->warnings) {
       out.warnings.push_back(
@@ -154,24 +157,17 @@ void check_secret_modes(const config::Config& config, Preflight& out) {
   }
 }
 
-}  // namespace
-
-std::vector<config::Issue> not_built(const config::Config& config) {
-  std::vector<config::Issue> issues;
-  // OCSP is in the schema but not built: ignoring it would serve without the staple, or accept
-  // peers without checking their status.
-  if (config.identity.source == config::IdentitySource::file &&
-      !config.identity.file.ocsp_response.empty()) {
-    issues.push_back(config::issue_at(config, "identity.file.ocsp_response",
-                                      "OCSP stapling is not available in this build yet"));
-  }
-  if (config.trust.ocsp != config::OcspPolicy::off) {
-    issues.push_back(config::issue_at(config, "trust.ocsp",
-                                      "checking peers' OCSP responses is not available in this "
-                                      "build yet; use off (and trust.crl for revocation)"));
-  }
-  return issues;
+// OpenSSL 3.0 servers never ask a client for its OCSP status: trust.ocsp checks the servers our
+// outbound listeners (and HTTP upstreams) connect to, and nothing of inbound peers.
+void check_ocsp_scope(const config::Config& config, Preflight& out) {
+  if (config.trust.ocsp == config::OcspPolicy::off || !config.outbound.empty()) return;
+  out.warnings.push_back(config::issue_at(
+      config, "trust.ocsp",
+      "warning: checks only the servers outbound listeners connect to; this config has none "
+      "(clients do not staple OCSP responses to a server)"));
 }
+
+}  // namespace
 
 config::Issue load_issue(const config::Config& config, const std::string& field,
                          const std::string& message) {
@@ -185,7 +181,7 @@ config::Issue load_issue(const config::Config& config, const std::string& field,
 
 Preflight preflight_before_run(const config::Config& config) {
   Preflight out;
-  out.errors = not_built(config);
+  check_ocsp_scope(config, out);
   check_secret_modes(config, out);
   // Each refused TLS setting at its own line; the contexts are only built with a usable policy.
   const std::vector<certs::PolicyProblem> policy = certs::check_tls_policy(config.tls);

@@ -32,9 +32,4 @@ Preflight preflight_before_run(const config::Config& config);
 config::Issue load_issue(const config::Config& config, const std::string& field,
                          const std::string& message);
 
-// The parts of the schema this build does not provide (protocol: http, identity.source: acm,
-// OCSP):
-// the one place that refuses them, for preflight() and for Sidecar::start().
-std::vector<config::Issue> not_built(const config::Config& config);
-
 }  // namespace mtls::proxy

@@ -6,6 +6,7 @@
 
 #include "certs/crl_policy.hpp"
 #include "certs/describe.hpp"
+#include "certs/ocsp_staple.hpp"
 #include "metrics/log.hpp"
 
 namespace mtls::proxy {
@@ -39,6 +40,7 @@ ReloadTriggers::ReloadTriggers(net::io_context& loader, const config::Config& co
       renew_(loader),
       trust_refresh_(loader),
       remote_(loader),
+      staple_refresh_(loader),
       random_(std::random_device{}()) {
   if (!config.trust.acm_pca_arn.empty())
     trust_refresh_interval_ = config.trust.acm_pca_refresh_interval;
@@ -78,6 +80,7 @@ void ReloadTriggers::stop() {
   renew_.cancel();
   trust_refresh_.cancel();
   remote_.cancel();
+  staple_refresh_.cancel();
 }
 
 certs::ReloadResult ReloadTriggers::reload_now(std::string_view why) {
@@ -94,7 +97,20 @@ certs::ReloadResult ReloadTriggers::reload_now(std::string_view why) {
   // A failed first load ends start-up (nothing serves, nothing is retried), so no renewal yet.
   if (result.ok || actions_.current()) schedule_renewal(result.ok);
   schedule_remote(result.ok);
+  schedule_staple_refresh();
   return result;
+}
+
+void ReloadTriggers::schedule_staple_refresh() {
+  const std::shared_ptr<const certs::TlsContexts> current = actions_.current();
+  if (stopped_ || !current || !current->ocsp_fetched) return;
+  // After a failed fetch the serving staple's remaining validity halves again: retries come
+  // closer together as its nextUpdate nears (at least 5 s apart).
+  staple_refresh_.expires_after(
+      certs::staple_refresh_delay(current->ocsp_status, std::time(nullptr)));
+  staple_refresh_.async_wait([this](error_code ec) {
+    if (!ec && !stopped_) reload_now("OCSP staple refresh");
+  });
 }
 
 void ReloadTriggers::reload_soon(std::string why) {

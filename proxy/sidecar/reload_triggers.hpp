@@ -16,6 +16,8 @@
 //    (DescribeCertificate) and reloads when it was; a failed check or load is counted and
 //    retried after 1 s .. 5 min with jitter (half to all of the step), the old identity serving,
 //    and a source that retries its first load starts with that load here (reload_soon).
+//  - identity.file.ocsp_fetch: a reload (which fetches the staple again) at half the remaining
+//    validity of the staple being served.
 // Every reload, SIGHUP's and the API's too, goes through reload_now(): it records the content
 // fingerprint it loaded, so an event for a change already loaded does not reload twice, and it
 // logs the outcome and the warnings of what was loaded.
@@ -87,6 +89,7 @@ class ReloadTriggers {
   void schedule_trust_refresh();
   void schedule_remote(bool ok);  // next remote check, or a retry after a failure
   void on_remote();
+  void schedule_staple_refresh();  // identity.file.ocsp_fetch: at half the staple's validity
   void log_loaded(std::string_view why);
   void log_periodic_warnings();
 
@@ -98,7 +101,7 @@ class ReloadTriggers {
   certs::FileWatcher watcher_;
   net::posix::stream_descriptor events_;  // borrows watcher_.fd(); released, never closed
   std::string watch_error_;               // why events_ is not open
-  net::steady_timer debounce_, poll_, renew_, trust_refresh_, remote_;
+  net::steady_timer debounce_, poll_, renew_, trust_refresh_, remote_, staple_refresh_;
   bool debounce_pending_ = false;
   bool stopped_ = false;
   bool last_ok_ = false;

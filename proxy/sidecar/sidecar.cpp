@@ -11,7 +11,6 @@
 #include "metrics/log.hpp"
 #include "proxy/http/route_policy.hpp"
 #include "proxy/sidecar/listen_error.hpp"
-#include "proxy/sidecar/preflight.hpp"
 #include "proxy/sidecar/usable_cpus.hpp"
 
 namespace mtls::proxy {
@@ -142,7 +141,6 @@ void Sidecar::bind_listeners() {
   // max_connections is per listener; SO_REUSEPORT spreads connections evenly, so each worker
   // enforces its share and no counter is shared between threads.
   const unsigned share = (limit + worker_count_ - 1) / worker_count_;
-  if (auto missing = not_built(config_); !missing.empty()) throw config::Error(std::move(missing));
   resolver_ = std::make_unique<ForwardResolver>(
       options_.lookup ? options_.lookup : ForwardResolver::Lookup(ForwardResolver::system_lookup),
       options_.dns_refresh);

@@ -54,4 +54,29 @@ TEST(ConfigPkiKeys, ResolvesTheOcspResponseButNotAPkcs11Uri) {
   EXPECT_EQ(config::load_string(with(""), "s.yaml", "/etc/m").identity.file.key, "/etc/m/a.key");
 }
 
+// A config whose identity.file section is `file` (on line 3).
+std::string with_file(const std::string& file) {
+  return "identity:\n  source: file\n  file: " + file +
+         "\ntrust: { ca_bundle: ca.crt }\n"
+         "outbound:\n  - { name: api, listen: 127.0.0.1:15001, forward: api.local:8443, "
+         "expect: { any: true } }\n";
+}
+
+TEST(ConfigPkiKeys, ReadsOcspFetchAloneAndRefusesItWithAResponseFile) {
+  EXPECT_TRUE(
+      config::load_string(with_file("{ cert: a.crt, key: a.key, ocsp_fetch: true }"), "s.yaml")
+          .identity.file.ocsp_fetch);
+  EXPECT_FALSE(config::load_string(with(""), "s.yaml").identity.file.ocsp_fetch);
+  EXPECT_EQ(
+      load_error(with_file("{ cert: a.crt, key: a.key, ocsp_response: a.ocsp, ocsp_fetch: true }")),
+      "sidecar.yaml:3:59: identity.file.ocsp_fetch: not with ocsp_response: the staple is "
+      "either read from a file or fetched");
+  EXPECT_EQ(load_error(with_file("{ cert: a.crt, key: a.key, ocsp_fetch: sometimes }")),
+            "sidecar.yaml:3:36: identity.file.ocsp_fetch: expected true or false, got "
+            "\"sometimes\"");
+  EXPECT_EQ(load_error(with_file("{ cert: a.crt, key: a.key, ocsp_fetched: true }")),
+            "sidecar.yaml:3:36: identity.file.ocsp_fetched: unknown key; did you mean "
+            "ocsp_fetch?");
+}
+
 }  // namespace
