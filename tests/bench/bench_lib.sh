@@ -1,8 +1,8 @@
 # bench_lib.sh - sourced by latency.sh and profile.sh: a throwaway PKI, an nginx backend and one
-# proxy pair (mtls-sidecar, haproxy, nginx-stream or stunnel) on 127.0.0.1, configured like
-# ../shared/bench/peers.sh configures them (same certificate names, same TLS settings), so
-# mtls-load numbers sit beside the harness's. Every process started is recorded by PID and killed
-# by PID (bl_cleanup); nothing listens beyond loopback.
+# proxy pair (mtls-sidecar, haproxy, nginx-stream or stunnel; their HTTP modes for http_peers.sh)
+# on 127.0.0.1, configured like ../shared/bench/peers.sh configures them (same certificate names,
+# same TLS settings), so mtls-load numbers sit beside the harness's. Every process started is
+# recorded by PID and killed by PID (bl_cleanup); nothing listens beyond loopback.
 # shellcheck shell=bash
 
 BL_PIDS=()
@@ -127,7 +127,9 @@ bl_pki() {
   chmod 600 "$d"/*.key "$d"/*.pem
 }
 
-bl_backend() {  # -> BL_BACKEND_PORT; nginx serving /small (64 B) and /big (4 MiB), like peers.sh
+# bl_backend -> BL_BACKEND_PORT; nginx serving /small (64 B) and /big (4 MiB), like peers.sh, and
+# /xfcc: the x-forwarded-client-cert it received (what an HTTP-mode inbound told the app).
+bl_backend() {
   local d=$BL_W/backend
   mkdir -p "$d/www" "$d/tmp"
   head -c 63 /dev/zero | tr '\0' 'a' >"$d/www/small"; echo >>"$d/www/small"
@@ -146,11 +148,57 @@ http {
   keepalive_timeout 65s; keepalive_requests 10000000;
   client_body_temp_path $d/tmp/body; proxy_temp_path $d/tmp/proxy; fastcgi_temp_path $d/tmp/fcgi;
   uwsgi_temp_path $d/tmp/uwsgi; scgi_temp_path $d/tmp/scgi;
-  server { listen 127.0.0.1:$BL_BACKEND_PORT backlog=4096; root $d/www; }
+  server {
+    listen 127.0.0.1:$BL_BACKEND_PORT backlog=4096; root $d/www;
+    location = /xfcc { default_type text/plain; return 200 "\$http_x_forwarded_client_cert\n"; }
+  }
 }
 EOF
   bl_spawn "$BL_W/logs/backend" nginx -p "$d" -e "$d/error.log" -c "$d/nginx.conf"
   bl_wait_port "$BL_PID" "$BL_BACKEND_PORT"
+}
+
+# HTTP-mode peers of `protocol: http` (http_peers.sh): the same certificates and TLS settings as
+# the TCP ones, HTTP/1.1 kept alive on every hop and upstream connections pooled (HAProxy
+# `http-reuse always`, nginx `keepalive`), so a client's `Connection: close` ends only the client's
+# connection. The inbound replaces any x-forwarded-client-cert with one built from the verified
+# client certificate, as far as each can: HAProxy 2.6 the SHA-256 of the DER and the subject DN,
+# nginx 1.22 (no SHA-256 or SAN variable) the SHA-1 fingerprint and the subject DN.
+bl_haproxy_http_cfg() {  # ROLE LISTEN_PORT UPSTREAM_PORT PEM
+  local role=$1 lp=$2 up=$3 pem=$4 p=$BL_W/pki
+  printf 'global\n  nbthread %s\n  maxconn 8000\n  ssl-server-verify required\n' "$BL_THREADS"
+  [ "$BL_RESUME" = 1 ] || printf '  tune.ssl.cachesize 0\n'
+  printf 'defaults\n  mode http\n  option http-keep-alive\n  http-reuse always\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n  timeout http-keep-alive 60s\n'
+  if [ "$role" = in ]; then
+    printf 'frontend f\n  bind 127.0.0.1:%s ssl crt %s ca-file %s verify required ssl-min-ver TLSv1.2%s\n' \
+      "$lp" "$pem" "$p/ca.crt" "$([ "$BL_RESUME" = 1 ] || printf ' no-tls-tickets')"
+    printf '  http-request set-header x-forwarded-client-cert "Hash=%%[ssl_c_der,sha2(256),hex];Subject=\\"%%[ssl_c_s_dn]\\""\n'
+    printf '  default_backend b\nbackend b\n  server s 127.0.0.1:%s\n' "$up"
+  else
+    printf 'frontend f\n  bind 127.0.0.1:%s\n  default_backend b\nbackend b\n  server s 127.0.0.1:%s ssl crt %s ca-file %s verify required verifyhost %s sni str(%s) ssl-min-ver TLSv1.2%s\n' \
+      "$lp" "$up" "$pem" "$p/ca.crt" "$BL_SERVER_NAME" "$BL_SERVER_NAME" "$([ "$BL_RESUME" = 1 ] || printf ' no-ssl-reuse')"
+  fi
+}
+
+bl_nginx_http_cfg() {  # ROLE LISTEN_PORT UPSTREAM_PORT CERT KEY DIR
+  local role=$1 lp=$2 up=$3 cert=$4 key=$5 d=$6 p=$BL_W/pki
+  mkdir -p "$d/tmp"
+  printf 'daemon off;\nmaster_process off;\nworker_processes 1;\nworker_rlimit_nofile 16384;\npid %s/nginx.pid;\nerror_log %s/error.log warn;\nevents { worker_connections 8192; }\n' "$d" "$d"
+  printf 'http {\n  access_log off; tcp_nodelay on; keepalive_timeout 65s; keepalive_requests 10000000;\n'
+  printf '  client_body_temp_path %s/tmp/body; proxy_temp_path %s/tmp/proxy; fastcgi_temp_path %s/tmp/fcgi; uwsgi_temp_path %s/tmp/uwsgi; scgi_temp_path %s/tmp/scgi;\n' "$d" "$d" "$d" "$d" "$d"
+  printf '  upstream u { server 127.0.0.1:%s; keepalive 32; keepalive_requests 10000000; keepalive_timeout 60s; }\n' "$up"
+  printf '  server {\n'
+  if [ "$role" = in ]; then
+    printf '    listen 127.0.0.1:%s ssl backlog=4096;\n    ssl_certificate %s;\n    ssl_certificate_key %s;\n    ssl_client_certificate %s;\n    ssl_verify_client on;\n    ssl_verify_depth 2;\n    ssl_protocols TLSv1.2 TLSv1.3;\n' "$lp" "$cert" "$key" "$p/ca.crt"
+    if [ "$BL_RESUME" = 1 ]; then printf '    ssl_session_cache shared:mtls:10m;\n    ssl_session_tickets on;\n'
+    else printf '    ssl_session_cache off;\n    ssl_session_tickets off;\n'; fi
+    printf '    location / {\n      proxy_pass http://u;\n      proxy_set_header X-Forwarded-Client-Cert "Hash=$ssl_client_fingerprint;Subject=\\"$ssl_client_s_dn\\"";\n'
+  else
+    printf '    listen 127.0.0.1:%s backlog=4096;\n    location / {\n      proxy_pass https://u;\n' "$lp"
+    printf '      proxy_ssl_certificate %s;\n      proxy_ssl_certificate_key %s;\n      proxy_ssl_trusted_certificate %s;\n      proxy_ssl_verify on;\n      proxy_ssl_verify_depth 2;\n      proxy_ssl_name %s;\n      proxy_ssl_server_name on;\n      proxy_ssl_protocols TLSv1.2 TLSv1.3;\n      proxy_ssl_session_reuse %s;\n' \
+      "$cert" "$key" "$p/ca.crt" "$BL_SERVER_NAME" "$([ "$BL_RESUME" = 1 ] && echo on || echo off)"
+  fi
+  printf '      proxy_http_version 1.1;\n      proxy_set_header Connection "";\n      proxy_set_header Host $host;\n    }\n  }\n}\n'
 }
 
 # bl_start SYSTEM ROLE LISTEN_PORT UPSTREAM_PORT -> BL_PID, listening. ROLE out: plain -> mTLS,
@@ -161,9 +209,16 @@ bl_start() {
   local cert=$p/server.crt key=$p/server.key pem=$p/server.pem peer=$BL_TD/frontend
   [ "$role" = out ] && cert=$p/client.crt key=$p/client.key pem=$p/client.pem peer=$BL_TD/backend
   case $sys in
-    mtls-sidecar)
-      bl_spawn "$d/run" "$BL_HERE/candidate.sh" "$role" "127.0.0.1:$lp" "127.0.0.1:$up" "$cert" "$key" \
+    mtls-sidecar|mtls-sidecar-http)
+      bl_spawn "$d/run" env MTLS_BENCH_PROTOCOL="$([ "$sys" = mtls-sidecar-http ] && echo http || echo tcp)" \
+        "$BL_HERE/candidate.sh" "$role" "127.0.0.1:$lp" "127.0.0.1:$up" "$cert" "$key" \
         "$p/ca.crt" "$BL_SERVER_NAME" "$peer" "$d" "$BL_THREADS" "$BL_RESUME" ;;
+    haproxy-http)
+      bl_haproxy_http_cfg "$role" "$lp" "$up" "$pem" >"$d/haproxy.cfg"
+      bl_spawn "$d/run" haproxy -db -f "$d/haproxy.cfg" ;;
+    nginx-http)
+      bl_nginx_http_cfg "$role" "$lp" "$up" "$cert" "$key" "$d" >"$d/nginx.conf"
+      bl_spawn "$d/run" nginx -p "$d" -e "$d/error.log" -c "$d/nginx.conf" ;;
     haproxy)
       {
         printf 'global\n  nbthread %s\n  maxconn 8000\n  ssl-server-verify required\n' "$BL_THREADS"

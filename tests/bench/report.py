@@ -275,10 +275,12 @@ load drift hits both alike (µs of CPU of both proxies per exchange, per MB for 
 ```
 
 Files: `results/peers-full.{{md,json,log}}`, `results/peers-resume.{{md,json,log}}`,
-`results/latency.json`, `results/ab-*.txt`, `results/syscalls-*.txt`, `results/profiles/`.
+`results/latency.json`, `results/ab-*.txt`, `results/syscalls-*.txt`, `results/profiles/`,
+`results/http-peers.txt`.
 Tools: `mtls-load` (this folder, built with the project), `candidate.sh`
 (peers.sh hook), `latency.sh`, `ab.sh` (interleaved CPU medians), `syscalls.sh` (strace counts),
-`profile.sh` (callgrind per exchange), `scaling.sh` (workers N vs 1), `bench_lib.sh`.
+`profile.sh` (callgrind per exchange), `scaling.sh` (workers N vs 1), `http_peers.sh` (HTTP-mode
+pairs, interleaved medians), `bench_lib.sh`.
 
 {findings}"""
     with open(a.out, "w") as f:
