@@ -75,12 +75,16 @@ HandshakeReason reason_for_ssl_error(int r) {
 
 }  // namespace
 
+metrics::HandshakeReason reason_for_verdict(const Verdict& verdict) {
+  if (verdict.reason == "bad_certificate") return HandshakeReason::bad_certificate;
+  if (verdict.reason == "spki_mismatch") return HandshakeReason::spki_mismatch;
+  return HandshakeReason::identity_denied;
+}
+
 HandshakeFailure classify_handshake_failure(SSL* ssl, unsigned long openssl_error,
                                             const PeerCheck& check, bool peer_closed) {
   if (check.checked() && !check.verdict().allowed) {
-    return {check.verdict().reason == "bad_certificate" ? HandshakeReason::bad_certificate
-                                                        : HandshakeReason::identity_denied,
-            check.verdict().detail};
+    return {reason_for_verdict(check.verdict()), check.verdict().detail};
   }
   const long verify = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
   if (verify != X509_V_OK) {

@@ -25,9 +25,10 @@ enum class HandshakeReason {
   crl_stale,
   truncated,
   plaintext,
+  spki_mismatch,
   other,
 };
-inline constexpr std::size_t kHandshakeReasons = 16;
+inline constexpr std::size_t kHandshakeReasons = 17;
 
 // original_dst: a `forward: original_dst` connection without a usable original destination (not
 // redirected, or redirected to the listener itself, which would loop).
