@@ -73,21 +73,22 @@ HandshakeReason reason_for_ssl_error(int r) {
   }
 }
 
-// The reason a PeerCheck refusal names: identity rules, or the server's OCSP staple.
-HandshakeReason reason_for_verdict(const std::string& reason) {
-  if (reason == "bad_certificate") return HandshakeReason::bad_certificate;
-  if (reason == "revoked") return HandshakeReason::revoked;
-  if (reason == "ocsp_missing") return HandshakeReason::ocsp_missing;
-  if (reason == "ocsp_invalid") return HandshakeReason::ocsp_invalid;
+}  // namespace
+
+// The reason a PeerCheck refusal names: identity rules, a pinned key, or the server's OCSP staple.
+metrics::HandshakeReason reason_for_verdict(const Verdict& verdict) {
+  if (verdict.reason == "bad_certificate") return HandshakeReason::bad_certificate;
+  if (verdict.reason == "spki_mismatch") return HandshakeReason::spki_mismatch;
+  if (verdict.reason == "revoked") return HandshakeReason::revoked;
+  if (verdict.reason == "ocsp_missing") return HandshakeReason::ocsp_missing;
+  if (verdict.reason == "ocsp_invalid") return HandshakeReason::ocsp_invalid;
   return HandshakeReason::identity_denied;
 }
-
-}  // namespace
 
 HandshakeFailure classify_handshake_failure(SSL* ssl, unsigned long openssl_error,
                                             const PeerCheck& check, bool peer_closed) {
   if (check.checked() && !check.verdict().allowed) {
-    return {reason_for_verdict(check.verdict().reason), check.verdict().detail};
+    return {reason_for_verdict(check.verdict()), check.verdict().detail};
   }
   const long verify = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
   if (verify != X509_V_OK) {

@@ -21,6 +21,9 @@ struct HandshakeFailure {
 HandshakeFailure classify_handshake_failure(SSL* ssl, unsigned long openssl_error,
                                             const PeerCheck& check, bool peer_closed);
 
+// Our PeerCheck's refusal -> reason (bad_certificate, spki_mismatch, else identity_denied).
+metrics::HandshakeReason reason_for_verdict(const Verdict& verdict);
+
 // X509_V_ERR_* -> reason (expired, not_yet_valid, revoked, crl_stale, unknown_ca, bad_certificate).
 metrics::HandshakeReason reason_for_verify_error(long verify_error);
 

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "certs/anchor_domains.hpp"
+#include "certs/spki_pin.hpp"
 
 namespace mtls::certs {
 namespace {
@@ -42,6 +43,12 @@ PeerCheck* PeerCheck::of(SSL* ssl) {
 void PeerCheck::check(X509* leaf) {
   identity_ = extract_identity(leaf);
   verdict_ = authorize(identity_, *policy_);
+  // Here, not only in the verify callback: finish() runs it on resumed sessions and recheck_peer
+  // after a trust reload, so no path admits a server without its pinned key.
+  if (verdict_.allowed) {
+    if (std::optional<Verdict> refusal = spki_refusal(leaf, policy_->spki_sha256))
+      verdict_ = std::move(*refusal);
+  }
   checked_ = true;
 }
 

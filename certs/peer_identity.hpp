@@ -27,7 +27,8 @@ PeerIdentity extract_identity(X509* cert);
 
 struct Verdict {
   bool allowed = false;
-  std::string reason;  // "ok" | "identity_denied" | "bad_certificate" (e.g. several URI SANs)
+  // "ok" | "identity_denied" | "bad_certificate" (e.g. several URI SANs) | "spki_mismatch"
+  std::string reason;
   std::string detail;  // human text for the log: "spiffe://x/y is not in allow.spiffe_ids"
 };
 

@@ -38,9 +38,7 @@ HandshakeFailure recheck_peer(SSL* ssl, const PeerCheck& check, const TlsContext
   ERR_clear_error();
   if (ok) return {HandshakeReason::ok, {}};
   if (check.checked() && !check.verdict().allowed) {
-    return {check.verdict().reason == "bad_certificate" ? HandshakeReason::bad_certificate
-                                                        : HandshakeReason::identity_denied,
-            check.verdict().detail};
+    return {reason_for_verdict(check.verdict()), check.verdict().detail};
   }
   return {reason_for_verify_error(error),
           std::string("certificate verify failed: ") + X509_verify_cert_error_string(error)};

@@ -213,8 +213,8 @@ std::shared_ptr<const TlsContexts> make_tls_contexts(
 std::string session_context_id(const TlsContexts& contexts, const std::string& listener,
                                const config::PeerPolicy& policy) {
   std::string input = contexts.trust_digest + "|" + listener + "|" + (policy.any ? "any" : "");
-  for (const auto* list :
-       {&policy.spiffe_ids, &policy.trust_domains, &policy.dns_names, &policy.common_names}) {
+  for (const auto* list : {&policy.spiffe_ids, &policy.trust_domains, &policy.dns_names,
+                           &policy.common_names, &policy.spki_sha256}) {
     for (const auto& s : *list) input += "|" + s;
     input += ";";
   }

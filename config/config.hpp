@@ -129,6 +129,10 @@ struct PeerPolicy {
   std::vector<std::string> trust_domains;  // "demo.local": any spiffe://demo.local/... ID
   std::vector<std::string> dns_names;      // exact match on a DNS SAN (case-insensitive)
   std::vector<std::string> common_names;   // exact match on the subject CN
+  // Outbound `expect` only: base64 SHA-256 digests of the server leaf's DER SubjectPublicKeyInfo.
+  // Non-empty: the server must also present one of these keys, a second factor checked after the
+  // chain and the identity above, never instead of them.
+  std::vector<std::string> spki_sha256;
 };
 
 enum class Protocol { tcp, http };

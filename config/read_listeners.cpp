@@ -49,6 +49,27 @@ bool check_peer_spiffe_id(std::string_view id, std::string& why) {
   return false;
 }
 
+// An SPKI pin as Envoy's verify_certificate_spki and HPKP write it: standard base64 of a SHA-256
+// digest, 44 characters ending in one '='. Hex is refused rather than guessed at, so one form is
+// written everywhere and a digest of the wrong length is never silently truncated.
+bool check_spki_pin(std::string_view pin, std::string& why) {
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string shown = "\"" + std::string(pin) + "\"";
+  const bool hex = pin.size() == 64 &&
+                   pin.find_first_not_of("0123456789abcdefABCDEF:") == std::string_view::npos;
+  bool ok = pin.size() == 44 && pin[43] == '=';
+  for (std::size_t i = 0; ok && i < 43; ++i) ok = kAlphabet.find(pin[i]) != std::string_view::npos;
+  // The last digit carries 2 bits of padding, which must be zero in the canonical encoding.
+  if (ok) ok = kAlphabet.find(pin[42]) % 4 == 0;
+  if (ok) return true;
+  why = shown + (hex ? " looks like hex; a pin is" : " is not") +
+        " base64 of a SHA-256 digest (44 characters ending in '='); compute one with: openssl "
+        "x509 -in peer.crt -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst "
+        "-sha256 -binary | base64";
+  return false;
+}
+
 // An empty or absent-but-written (null) policy is read as empty; validate.cpp explains why that
 // is refused. Only a missing key is reported here. `routes` (inbound allow only) takes the
 // policy's `routes:` list.
@@ -59,13 +80,20 @@ void read_policy(const MapReader& listener, std::string_view key, PeerPolicy& ou
     return;
   }
   Diagnostics& diag = listener.diag();
-  const MapReader policy =
-      routes != nullptr
-          ? MapReader(diag, listener.get(key),
-                      {"any", "spiffe_ids", "trust_domains", "dns_names", "common_names", "routes"})
-          : MapReader(diag, listener.get(key),
-                      {"any", "spiffe_ids", "trust_domains", "dns_names", "common_names"});
+  const MapReader policy = routes != nullptr
+                               ? MapReader(diag, listener.get(key),
+                                           {"any", "spiffe_ids", "trust_domains", "dns_names",
+                                            "common_names", "spki_sha256", "routes"})
+                               : MapReader(diag, listener.get(key),
+                                           {"any", "spiffe_ids", "trust_domains", "dns_names",
+                                            "common_names", "spki_sha256"});
   read_peer_fields(policy, out);
+  if (routes == nullptr) {
+    read_strings(diag, policy.get("spki_sha256"), out.spki_sha256, check_spki_pin);
+  } else if (const std::optional<Field> f = policy.get("spki_sha256")) {
+    // Known here only to say where it belongs: an inbound peer is admitted by its identity.
+    diag.add(f->at, f->path, "spki_sha256 pins a server's key: outbound expect only");
+  }
   if (routes != nullptr) read_routes(policy, *routes);
 }
 
@@ -110,9 +138,11 @@ void read_destinations(const MapReader& listener, std::vector<OriginalDestinatio
     entry.read("match", destination.match, 1, Need::required);
     entry.read("server_name", destination.server_name, Need::optional, check_server_name);
     if (entry.has("expect")) {
-      const MapReader policy(diag, entry.get("expect"),
-                             {"any", "spiffe_ids", "trust_domains", "dns_names", "common_names"});
+      const MapReader policy(
+          diag, entry.get("expect"),
+          {"any", "spiffe_ids", "trust_domains", "dns_names", "common_names", "spki_sha256"});
       read_peer_fields(policy, destination.expect);
+      read_strings(diag, policy.get("spki_sha256"), destination.expect.spki_sha256, check_spki_pin);
     }
   }
 }

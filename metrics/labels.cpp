@@ -4,24 +4,27 @@
 
 namespace mtls::metrics {
 namespace {
-constexpr std::array<std::string_view, kHandshakeReasons> kReasonNames = {"ok",
-                                                                          "no_peer_cert",
-                                                                          "unknown_ca",
-                                                                          "expired",
-                                                                          "not_yet_valid",
-                                                                          "revoked",
-                                                                          "bad_certificate",
-                                                                          "identity_denied",
-                                                                          "protocol_version",
-                                                                          "no_shared_cipher",
-                                                                          "timeout",
-                                                                          "peer_closed",
-                                                                          "crl_stale",
-                                                                          "truncated",
-                                                                          "plaintext",
-                                                                          "ocsp_missing",
-                                                                          "ocsp_invalid",
-                                                                          "other"};
+constexpr std::array<std::string_view, kHandshakeReasons> kReasonNames = {
+    "ok",
+    "no_peer_cert",
+    "unknown_ca",
+    "expired",
+    "not_yet_valid",
+    "revoked",
+    "bad_certificate",
+    "identity_denied",
+    "protocol_version",
+    "no_shared_cipher",
+    "timeout",
+    "peer_closed",
+    "crl_stale",
+    "truncated",
+    "plaintext",
+    "ocsp_missing",
+    "ocsp_invalid",
+    "spki_mismatch",
+    "other",
+};
 constexpr std::array<std::string_view, kConnectFailures> kConnectNames = {
     "refused", "timeout", "unreachable", "dns", "limit", "original_dst"};
 constexpr std::array<std::string_view, kRefusedReasons> kRefusedNames = {

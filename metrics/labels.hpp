@@ -25,11 +25,12 @@ enum class HandshakeReason {
   crl_stale,
   truncated,
   plaintext,
-  ocsp_missing,  // trust.ocsp: require and the server stapled no OCSP response
-  ocsp_invalid,  // a stapled OCSP response that does not verify, is stale or is not about the peer
+  ocsp_missing,   // trust.ocsp: require and the server stapled no OCSP response
+  ocsp_invalid,   // a stapled OCSP response that does not verify, is stale or is not about the peer
+  spki_mismatch,  // expect.spki_sha256: the server's key is not one of the pinned ones
   other,
 };
-inline constexpr std::size_t kHandshakeReasons = 18;
+inline constexpr std::size_t kHandshakeReasons = 19;
 
 // original_dst: a `forward: original_dst` connection without a usable original destination (not
 // redirected, or redirected to the listener itself, which would loop).

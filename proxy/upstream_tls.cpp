@@ -13,9 +13,7 @@ certs::HandshakeFailure check_established(SSL* ssl, certs::PeerCheck& check,
                                           const std::shared_ptr<const certs::TlsContexts>& latest) {
   const certs::Verdict& verdict = check.finish(ssl);  // resumed sessions are checked here
   if (!verdict.allowed) {
-    return {verdict.reason == "bad_certificate" ? HandshakeReason::bad_certificate
-                                                : HandshakeReason::identity_denied,
-            verdict.detail};
+    return {certs::reason_for_verdict(verdict), verdict.detail};
   }
   if (SSL_session_reused(ssl)) {
     // No chain was verified: the leaf's validity and the CRLs' freshness are checked here.

@@ -290,6 +290,18 @@ TEST_F(PoolTest, ARefusedServerIdentityIsAHandshakeFailure) {
   EXPECT_EQ(counters.pool_active.value(), 0);
 }
 
+// The pool's handshake holds the server to expect.spki_sha256 like a TCP outbound's: the right
+// identity with an unpinned key is never pooled.
+TEST_F(PoolTest, AServerWithoutAPinnedKeyIsAHandshakeFailure) {
+  spec.policy.spki_sha256 = {"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="};  // no real key
+  auto pool = make_pool();
+  UpstreamPool::Result r = checkout(*pool);
+  EXPECT_FALSE(r.connection);
+  EXPECT_EQ(r.failure, UpstreamPool::Failure::handshake);
+  EXPECT_EQ(r.reason, "spki_mismatch");
+  EXPECT_EQ(pool->idle() + pool->in_use() + pool->connecting(), 0u);
+}
+
 TEST_F(PoolTest, ARefusedConnectIsAConnectFailure) {
   connect_to({"127.0.0.1", Backend(Backend::Mode::echo).port()});  // closed again at once
   auto pool = make_pool();

@@ -10,7 +10,8 @@ MemoryExchange exchange_in_memory(SSL_CTX* server_ctx, SSL_CTX* client_ctx,
                                   const config::PeerPolicy& policy, certs::SslSessionPtr& session,
                                   MemoryExchangeOptions options) {
   certs::SslPtr server(SSL_new(server_ctx)), client(SSL_new(client_ctx));
-  certs::PeerCheck server_check(policy), client_check(policy);
+  certs::PeerCheck server_check(policy),
+      client_check(options.client_policy ? *options.client_policy : policy);
   server_check.attach(server.get());
   client_check.attach(client.get());
   BIO *client_bio = nullptr, *server_bio = nullptr;
@@ -34,6 +35,7 @@ MemoryExchange exchange_in_memory(SSL_CTX* server_ctx, SSL_CTX* client_ctx,
   char byte = 'x';
   out.ok = SSL_write(server.get(), &byte, 1) == 1 && SSL_read(client.get(), &byte, 1) == 1;
   out.resumed = SSL_session_reused(client.get()) == 1;
+  out.client_reason = client_check.finish(client.get()).reason;
   session.reset(SSL_get1_session(client.get()));
   if (options.clean_close) {
     // Freed without close_notify, OpenSSL marks the session not resumable (and the server side

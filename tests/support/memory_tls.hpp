@@ -5,6 +5,8 @@
 
 #include <openssl/ssl.h>
 
+#include <string>
+
 #include "certs/openssl_ptr.hpp"
 #include "config/config.hpp"
 
@@ -13,11 +15,15 @@ namespace mtls::test {
 struct MemoryExchange {
   bool ok = false;       // both sides completed the handshake and the byte arrived
   bool resumed = false;  // the client resumed `session`
+  // The client's PeerCheck verdict after the handshake ("ok" or why it refuses the server), as
+  // the outbound's check_established reads it: a resumed handshake runs no verify callback.
+  std::string client_reason;
 };
 
 struct MemoryExchangeOptions {
   int max_version = 0;      // e.g. TLS1_2_VERSION; 0 = the contexts' own
   bool clean_close = true;  // both send close_notify; false: freed mid-connection, as after a reset
+  const config::PeerPolicy* client_policy = nullptr;  // the client's; nullptr: `policy`
 };
 
 // `session`: offered by the client when set; replaced by the client's newest session.
