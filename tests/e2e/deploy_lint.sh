@@ -79,7 +79,8 @@ REASONS = {
     "mtls_handshakes_total": {"ok", "no_peer_cert", "unknown_ca", "expired", "not_yet_valid",
                               "revoked", "bad_certificate", "identity_denied", "protocol_version",
                               "no_shared_cipher", "timeout", "peer_closed", "crl_stale",
-                              "truncated", "plaintext", "other"},
+                              "truncated", "plaintext", "ocsp_missing", "ocsp_invalid",
+                              "spki_mismatch", "other"},
     "mtls_upstream_connect_failures_total": {"refused", "timeout", "unreachable", "dns", "limit",
                                              "original_dst"},
     "mtls_connections_refused_total": {"max_connections", "draining", "accept_error",
@@ -88,7 +89,8 @@ REASONS = {
                                "content_length_and_chunked", "bad_content_length",
                                "bad_transfer_encoding", "obs_fold", "space_before_colon",
                                "bare_cr_lf", "bad_header_name", "bad_chunk", "request_timeout",
-                               "route_denied", "bad_path", "upstream_failed", "bad_response"},
+                               "route_denied", "bad_path", "upstream_failed", "bad_response",
+                               "upstream_unavailable"},
 }
 TARGET_LABELS = {"job", "instance"}   # added by Prometheus at scrape time
 ALL_LABELS = set().union(*FAMILIES.values()) | TARGET_LABELS | {"le"}
