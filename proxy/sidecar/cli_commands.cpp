@@ -163,7 +163,7 @@ int cmd_kms_wrap(const KmsWrapFlags& f) {
   return 0;
 }
 
-int cmd_demo() { return run_demo(); }
+int cmd_demo(bool netns) { return netns ? run_netns_demo() : run_demo(); }
 
 int cmd_status(const std::string& admin_url) {
   const ProbeTarget target = status_target(admin_url);
