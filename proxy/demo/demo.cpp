@@ -16,14 +16,8 @@ namespace {
 using namespace std::chrono_literals;
 using demo::Report;
 
-const std::string kSecret = "card=4111-1111-1111-1111";
-
-std::string order_request() {
-  const std::string body = kSecret + "&amount=42.00";
-  return "POST /orders HTTP/1.1\r\nHost: backend.local\r\n"
-         "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-}
+using demo::kSecret;
+using demo::order_request;
 
 ProbeOptions plain_to(std::uint16_t port) {
   ProbeOptions o;

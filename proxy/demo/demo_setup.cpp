@@ -73,6 +73,13 @@ DemoPki::~DemoPki() {
   std::filesystem::remove_all(dir, ignored);
 }
 
+std::string order_request() {
+  const std::string body = kSecret + "&amount=42.00";
+  return "POST /orders HTTP/1.1\r\nHost: backend.local\r\n"
+         "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
 config::Config inbound_config(const DemoPki& pki, std::uint16_t service_port) {
   config::Config c = base_config(pki.backend, pki.ca_bundle);
   config::InboundListener l;

@@ -21,6 +21,9 @@ inline constexpr const char* kIntruderId = "spiffe://demo.local/ns/default/sa/in
 inline constexpr const char* kBackendDns = "backend.local";
 inline constexpr const char* kInboundName = "legacy";    // the inbound listener (its metrics label)
 inline constexpr const char* kOutboundName = "backend";  // the outbound listener
+// What the app sends: an order whose card number must never cross the network in the clear.
+inline const std::string kSecret = "card=4111-1111-1111-1111";
+std::string order_request();  // POST /orders carrying kSecret, Connection: close
 
 struct IdentityFiles {
   std::string cert;  // leaf, then its CA

@@ -163,11 +163,11 @@ int cmd_kms_wrap(const KmsWrapFlags& f) {
   return 0;
 }
 
-int cmd_demo() { return run_demo(); }
+int cmd_demo(bool netns) { return netns ? run_netns_demo() : run_demo(); }
 
 int cmd_status(const std::string& admin_url) {
   const ProbeTarget target = status_target(admin_url);
-  const ProbeResult r = http_probe(target, std::chrono::seconds(5));
+  const HttpProbeResult r = http_probe(target, std::chrono::seconds(5));
   if (!r.ok)
     throw std::runtime_error("http://" + target.address.to_string() + "/status: " + r.detail);
   std::fputs(metrics::status_text(r.body).c_str(), stdout);
@@ -184,7 +184,7 @@ int cmd_probe(const ProbeFlags& f) {
     std::fprintf(stderr, "mtls-sidecar: probe: %s: %s (see --help)\n", f.url.c_str(), why.c_str());
     return 2;
   }
-  const ProbeResult r = http_probe(target, timeout);
+  const HttpProbeResult r = http_probe(target, timeout);
   if (r.ok) {
     std::printf("%s: %s\n", f.url.c_str(), r.detail.c_str());
     return 0;

@@ -47,7 +47,7 @@ int cmd_check_config(const std::string& config_path, bool schema_only);
 int cmd_ca_init(const CaInitFlags& flags);
 int cmd_ca_issue(const CaIssueFlags& flags);
 int cmd_kms_wrap(const KmsWrapFlags& flags);
-int cmd_demo();
+int cmd_demo(bool netns);                      // netns: across network namespaces (root)
 int cmd_status(const std::string& admin_url);  // "http://HOST:PORT"
 int cmd_probe(const ProbeFlags& flags);
 

@@ -139,9 +139,9 @@ ProbeTarget status_target(const std::string& admin_url) {
   return target;
 }
 
-ProbeResult http_probe(const ProbeTarget& target, std::chrono::milliseconds timeout) {
+HttpProbeResult http_probe(const ProbeTarget& target, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  ProbeResult r;
+  HttpProbeResult r;
   const auto fail = [&r](std::string what) {
     r.detail = std::move(what);
     return r;

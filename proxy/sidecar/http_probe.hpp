@@ -28,7 +28,8 @@ bool parse_probe_url(std::string_view url, bool allow_remote, ProbeTarget& out, 
 // else. Throws std::invalid_argument naming the text otherwise.
 ProbeTarget status_target(const std::string& admin_url);
 
-struct ProbeResult {
+// Not "ProbeResult": tls_probe.hpp has one in this namespace, and both link into the binary.
+struct HttpProbeResult {
   bool ok = false;      // a 2xx status arrived
   unsigned status = 0;  // 0: no status line (connect failed, timed out, not HTTP)
   std::string detail;   // "200 OK", "503 Service Unavailable", "connect: Connection refused", ...
@@ -40,6 +41,6 @@ inline constexpr std::size_t kMaxProbeBody = 4 << 20;
 
 // Connects, sends the GET, reads the response (its Content-Length, else until the server
 // closes); everything within `timeout`. A response cut short is a failure naming where it stopped.
-ProbeResult http_probe(const ProbeTarget& target, std::chrono::milliseconds timeout);
+HttpProbeResult http_probe(const ProbeTarget& target, std::chrono::milliseconds timeout);
 
 }  // namespace mtls::proxy

@@ -234,8 +234,8 @@ cm = find("kubernetes/sidecar-configmap.yaml", "ConfigMap")
 dep = find("kubernetes/deployment.yaml", "Deployment")
 sa = find("kubernetes/deployment.yaml", "ServiceAccount")
 svc = find("kubernetes/service.yaml", "Service")
-cert = find("kubernetes/certificate.yaml", "Certificate")
-issuer = find("kubernetes/certificate.yaml", "ClusterIssuer")
+cert = find("kustomize/cert-manager/certificate.yaml", "Certificate")
+issuer = find("kustomize/cert-manager/certificate.yaml", "ClusterIssuer")
 pm = find("kubernetes/podmonitor.yaml", "PodMonitor")
 netpol = find("kubernetes/networkpolicy.yaml", "NetworkPolicy")
 if all(x is not None for x in (cm, dep, sa, svc, cert, issuer, pm, netpol)):
@@ -422,6 +422,39 @@ prom = (load("prometheus/prometheus.yml") or [{}])[0] or {}
 jobs = [s.get("job_name") for s in prom.get("scrape_configs", [])]
 check("mtls-sidecar" in jobs and "alerts.yaml" in prom.get("rule_files", []),
       "prometheus/prometheus.yml: job mtls-sidecar, rule_files [alerts.yaml]")
+
+# 8. kustomize: the base and its overlays name what exists, and the secret overlay makes the
+#    Secret the Deployment mounts, with the files the sidecar reads (rendering: deploy_schema.sh).
+kbase = (load("kubernetes/kustomization.yaml") or [{}])[0] or {}
+check({"deployment.yaml", "sidecar-configmap.yaml"} <= set(kbase.get("resources", [])),
+      "kustomize: the base (kubernetes/kustomization.yaml) holds the Deployment and the ConfigMap")
+for kpath in sorted(deploy.glob("**/kustomization.yaml")):
+    k = (docs.get(kpath) or [{}])[0] or {}
+    rel = kpath.relative_to(deploy.parent)
+    missing = [r for r in k.get("resources", [])
+               if not (kpath.parent / r).is_file() and
+               not (kpath.parent / r / "kustomization.yaml").is_file()]
+    check(not missing, f"{rel}: every resource exists", f"missing: {missing}")
+ksecret = (load("kustomize/secret/kustomization.yaml") or [{}])[0] or {}
+gen = next(iter(ksecret.get("secretGenerator", [])), {})
+ignored = set((deploy / "kustomize/secret/.gitignore").read_text().split()) \
+    if (deploy / "kustomize/secret/.gitignore").is_file() else set()
+if dep and cm:
+    vols = dep["spec"]["template"]["spec"].get("volumes", [])
+    mounted = next((v["secret"]["secretName"] for v in vols if "secret" in v), None)
+    k8s_config = yaml.safe_load(cm["data"]["sidecar.yaml"])
+    wanted = {pathlib.Path(k8s_config["identity"]["file"]["cert"]).name,
+              pathlib.Path(k8s_config["identity"]["file"]["key"]).name,
+              pathlib.Path(k8s_config["trust"]["ca_bundle"]).name}
+    files = set(gen.get("files", []))
+    check(gen.get("name") == mounted and gen.get("options", {}).get("disableNameSuffixHash") is True,
+          f"kustomize/secret: generates the Secret {mounted} the Deployment mounts, under that one name")
+    check(files == wanted and files <= ignored,
+          f"kustomize/secret: the Secret holds {sorted(wanted)}, the files the sidecar reads, and git ignores them",
+          f"files {sorted(files)}, .gitignore {sorted(ignored)}")
+kcm = (load("kustomize/cert-manager/kustomization.yaml") or [{}])[0] or {}
+check("certificate.yaml" in kcm.get("resources", []) and cert is not None,
+      "kustomize/cert-manager: adds the Certificate that writes the Secret")
 
 for status, msg in results:
     print(f"{status:<5} {msg}")

@@ -4,6 +4,8 @@
 #     Kubernetes OpenAPI schemas, cert-manager's and prometheus-operator's CRDs
 #     (deploy_schema/validate_k8s.js: the schema validators plus TypeScript's excess-property
 #     check, so a misspelled field name fails);
+#   - the kustomize overlays of deploy/kustomize/ as `kubectl kustomize` renders them, when
+#     kubectl is installed (Debian has no usable kubectl, so CI validates their inputs only);
 #   - every ECS task definition against the RegisterTaskDefinition input shape of botocore's
 #     ECS model (deploy_schema/validate_ecs.py).
 # Then the negative controls: copies with one misspelled field name (and one wrong type) must
@@ -30,6 +32,23 @@ cmp -s "$here/deploy_schema/package-lock.json" "$prefix/.installed-lock.json" ||
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# The kustomize overlays, rendered from a copy: the secret overlay's files are yours to provide
+# (git-ignored), and kustomize only needs them to exist.
+: >"$tmp/render.out"
+mkdir -p "$tmp/rendered"
+if command -v kubectl >/dev/null; then
+  cp -r "$root/deploy" "$tmp/deploy"
+  for f in tls.crt tls.key ca.crt; do echo placeholder >"$tmp/deploy/kustomize/secret/$f"; done
+  for overlay in "$tmp"/deploy/kustomize/*/; do
+    name=$(basename "$overlay")
+    if ! kubectl kustomize "$overlay" >"$tmp/rendered/$name.yaml" 2>"$tmp/rendered/$name.err"; then
+      echo "FAIL  kubectl kustomize deploy/kustomize/$name: $(cat "$tmp/rendered/$name.err")" >>"$tmp/render.out"
+    fi
+  done
+else
+  echo "note  kubectl is not installed: the kustomize overlays are not rendered (their files are validated as they are)" >>"$tmp/render.out"
+fi
+
 # The documents, and the negative controls made from them.
 python3 - "$root" "$tmp" <<'PY' || { echo "FAIL  could not collect the documents"; exit 1; }
 import copy, json, pathlib, sys
@@ -49,6 +68,10 @@ for path in sorted((root / "deploy").rglob("*")):
         doc = json.loads(path.read_text())
         if isinstance(doc, dict) and "containerDefinitions" in doc:
             ecs.append({"where": rel, "doc": doc})
+for path in sorted((tmp / "rendered").glob("*.yaml")):
+    for i, doc in enumerate(yaml.safe_load_all(path.read_text())):
+        if isinstance(doc, dict):
+            k8s.append({"where": f"kubectl kustomize deploy/kustomize/{path.stem}#{i}", "doc": doc})
 
 def first(docs, kind):
     return next(d["doc"] for d in docs if d["doc"].get("kind") == kind)
@@ -111,6 +134,7 @@ count() {  # output of a validator: add its ok/FAIL lines to the totals
   failed=$((failed + $(grep -c '^FAIL ' "$1" || true)))
 }
 
+count "$tmp/render.out"
 node "$here/deploy_schema/validate_k8s.js" "$prefix/node_modules" "$tmp/k8s.json" >"$tmp/k8s.out" 2>&1
 k8s_rc=$?
 count "$tmp/k8s.out"

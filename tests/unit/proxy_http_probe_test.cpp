@@ -55,7 +55,7 @@ TEST(HttpProbeUrl, RefusesWhatAHealthCheckDoesNotNeed) {
 
 TEST(HttpProbe, TwoHundredPassesAndSendsThePath) {
   test::FakeHttpServer server([](const HttpRequest&) { return test::reply(200, "ready\n"); });
-  const ProbeResult r = http_probe(parsed(server.url() + "/ready?x=1"), 2s);
+  const HttpProbeResult r = http_probe(parsed(server.url() + "/ready?x=1"), 2s);
   EXPECT_TRUE(r.ok) << r.detail;
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.detail, "200 OK");
@@ -69,7 +69,7 @@ TEST(HttpProbe, TwoHundredPassesAndSendsThePath) {
 TEST(HttpProbe, ReturnsTheWholeBodyOfTheAnswer) {
   const std::string big(200000, 'x');
   test::FakeHttpServer server([&](const HttpRequest&) { return test::reply(200, big + "end"); });
-  const ProbeResult r = http_probe(parsed(server.url() + "/status"), 2s);
+  const HttpProbeResult r = http_probe(parsed(server.url() + "/status"), 2s);
   EXPECT_TRUE(r.ok) << r.detail;
   EXPECT_EQ(r.body.size(), big.size() + 3);
   EXPECT_EQ(r.body.substr(big.size()), "end");
@@ -87,7 +87,7 @@ TEST(StatusTarget, AcceptsTheUsualFormsAndAsksForStatus) {
 
 TEST(HttpProbe, AnyOtherStatusFailsNamingIt) {
   test::FakeHttpServer server([](const HttpRequest&) { return test::reply(503, "draining\n"); });
-  const ProbeResult r = http_probe(parsed(server.url() + "/ready"), 2s);
+  const HttpProbeResult r = http_probe(parsed(server.url() + "/ready"), 2s);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.status, 503u);
   EXPECT_EQ(r.detail, "503 Service Unavailable");
@@ -102,7 +102,7 @@ TEST(HttpProbe, RefusedConnectionFailsSayingSo) {
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  const ProbeResult r =
+  const HttpProbeResult r =
       http_probe(parsed("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/"), 2s);
   ::close(fd);
   EXPECT_FALSE(r.ok);
@@ -121,7 +121,7 @@ TEST(HttpProbe, SilentServerFailsWithinTheTimeout) {
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   const auto start = std::chrono::steady_clock::now();
-  const ProbeResult r =
+  const HttpProbeResult r =
       http_probe(parsed("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/"), 300ms);
   const auto took = std::chrono::steady_clock::now() - start;
   ::close(fd);
