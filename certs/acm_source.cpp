@@ -135,10 +135,7 @@ class AcmSource : public CertificateSource {
 
   void export_once() {
     std::string passphrase = aws::random_export_passphrase();
-    struct Wipe {
-      std::string& s;
-      ~Wipe() { OPENSSL_cleanse(s.data(), s.size()); }
-    } wipe{passphrase};
+    aws::Wipe wipe{passphrase};
     const aws::AcmExport exported = client_.export_certificate(acm_.certificate_arn, passphrase);
     auto next = std::make_unique<Identity>();
     std::vector<X509Ptr> leaf = parse_certificates(exported.certificate, "Certificate");

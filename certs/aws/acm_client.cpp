@@ -11,12 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-// Wipes a string that held a passphrase or a key when it goes out of scope.
-struct Wipe {
-  std::string& text;
-  ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
-};
-
 json::object parse_object(const std::string& body, const std::string& operation) {
   boost::system::error_code ec;
   json::value doc = json::parse(body, ec);

@@ -15,12 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-// Wipes a string that held a secret (a passphrase, a key, a data key) when it goes out of scope.
-struct Wipe {
-  std::string& text;
-  ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
-};
-
 std::string excerpt(const std::string& body) {
   return body.size() <= 300 ? body : body.substr(0, 300) + "...";
 }

@@ -6,6 +6,8 @@
 // expired or unrecognised token is resolved again once. Calls block (HttpClient): run them on
 // the loader thread or from the CLI, never on a data-path worker or the control thread.
 
+#include <openssl/crypto.h>
+
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <memory>
@@ -21,6 +23,13 @@
 #include "certs/aws/sigv4.hpp"
 
 namespace mtls::certs::aws {
+
+// Wipes a string that held a secret (a passphrase, a key, a request or reply carrying one) when it
+// goes out of scope.
+struct Wipe {
+  std::string& text;
+  ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
+};
 
 // A call that failed for good (after the retries), with AWS's error code and message when AWS
 // answered; what() reads "ExportCertificate: AccessDeniedException: User ... is not authorized".
