@@ -62,15 +62,19 @@ set -m  # the demo gets a process group of its own, with SIGINT not ignored
 "$BIN" demo --netns >"$W/interrupted.out" 2>&1 &
 demo=$!
 set +m
-inside=""
+# B's sidecar is the process in B's namespace run with --config DIR/b.yaml (short-lived helper
+# processes may come and go in the namespace meanwhile: a pid may vanish before it is read).
+dir=""
 for _ in $(seq 200); do
-  inside=$(ip netns pids "mtls-demo-b-$demo" 2>/dev/null || true)
-  [ -n "$inside" ] && break
+  for p in $(ip netns pids "mtls-demo-b-$demo" 2>/dev/null || true); do
+    dir=$(tr '\0' '\n' 2>/dev/null <"/proc/$p/cmdline" | sed -n 's|/b.yaml$||p' || true)
+    [ -n "$dir" ] && break
+  done
+  [ -n "$dir" ] && break
   sleep 0.05
 done
-[ -n "$inside" ] || fail "the interrupted demo never started B's sidecar: $(cat "$W/interrupted.out")"
-dir=$(tr '\0' '\n' <"/proc/$(echo "$inside" | head -1)/cmdline" | sed -n 's|/b.yaml$||p')
-[ -n "$dir" ] || fail "no --config in the cmdline of B's sidecar"
+[ -n "$dir" ] || fail "the interrupted demo never started B's sidecar: $(cat "$W/interrupted.out")"
+inside=$(ip netns pids "mtls-demo-b-$demo" 2>/dev/null || true)
 kill -INT -- "-$demo"
 wait $demo || true
 gone=0
