@@ -50,8 +50,8 @@ class Exchange {
   // No handler acts after this (the session ended or the byte relay took over).
   void stop() { stopped_ = true; }
 
-  // After ExchangeHost::on_upstream_lost() returned true: the request is sent again, whole, on
-  // `up`, a fresh upstream connection.
+  // After ExchangeHost::on_upstream_lost() returned true: the exchange goes on over `up`, a fresh
+  // upstream connection (sending the lost request again, whole, if there was one).
   void resume_on(Up& up) {
     up_ = &up;
     paused_ = false;
@@ -153,6 +153,7 @@ class Exchange {
       return refuse(*e, *e == metrics::HttpError::header_too_large ? 431 : 400, "");
     rin_.consume(head_end);
     set_waiting(Waiting::exchange);
+    ++requests_;
     record_ = Record{head.method, head.target};
     req_body_bytes_ = 0;
     if (config_.max_body_bytes > 0 && head.framing == Framing::length &&
@@ -340,8 +341,15 @@ class Exchange {
       return false;
     }
     up_broken_ = true;
-    // The app closed an idle connection: so do we, between requests, as the app would have.
-    if (req_ == Req::head && rin_.empty()) return close_with("ok", "ok", "");
+    if (req_ == Req::head && rin_.empty()) {
+      // Before the first request of a connection the app has seen nothing and would not retry
+      // (an empty reply to a new connection is an error to it): a pooled upstream connection
+      // that ended while idle is replaced, if the host has another. Between later requests the
+      // close is passed on, as the upstream app itself would have closed: HTTP/1.1 clients
+      // retry a request that meets the close of a reused connection.
+      if (requests_ == 0 && swap_upstream()) return false;
+      return close_with("ok", "ok", "");
+    }
     return close_with("ok", "ok", "upstream closed");
   }
 
@@ -517,9 +525,10 @@ class Exchange {
     }
     const bool to_down = static_cast<void*>(&s) == static_cast<void*>(&down_);
     if (!to_down && try_resend()) return false;
-    close_with(
-        "error", "reset",
-        std::string(to_down ? "writing downstream: " : "writing upstream: ") + s.error().message());
+    // A write can meet the peer's close_notify (eof): no error code then.
+    const std::string why = r.status == IoStatus::eof ? "closed" : s.error().message();
+    close_with("error", "reset",
+               std::string(to_down ? "writing downstream: " : "writing upstream: ") + why);
     return false;
   }
 
@@ -562,7 +571,16 @@ class Exchange {
   bool try_resend() {
     if (stopped_ || resend_.empty() || resp_started_ || req_ != Req::sent || !sin_.empty())
       return false;
-    if (!host_.on_upstream_lost()) return false;
+    if (!swap_upstream()) return false;
+    rout_.append(resend_);
+    resend_.clear();  // once
+    return true;
+  }
+
+  // The upstream connection was lost before it answered anything: if the host has another
+  // (ExchangeHost::on_upstream_lost), forget this one's state and wait, paused, for resume_on().
+  bool swap_upstream() {
+    if (stopped_ || !host_.on_upstream_lost()) return false;
     ++generation_;
     req_waiting_ = resp_waiting_ = false;
     paused_ = true;
@@ -570,8 +588,6 @@ class Exchange {
     up_keep_alive_ = true;
     sin_.clear();
     rout_.clear();
-    rout_.append(resend_);
-    resend_.clear();  // once
     return true;
   }
 
@@ -593,6 +609,7 @@ class Exchange {
   Waiting waiting_ = Waiting::exchange;
 
   Req req_ = Req::head;
+  std::uint64_t requests_ = 0;  // request heads read on this connection
   bool req_waiting_ = false;
   bool req_running_ = false;
   IoBuffer rin_, rout_;  // downstream bytes read; bytes for upstream

@@ -57,10 +57,11 @@ class ExchangeHost {
   // Upgrade (101) or CONNECT (2xx) went through and every byte already read was passed on: the
   // connection now belongs to the byte relay.
   virtual void on_tunnel() = 0;
-  // The upstream failed before any byte of the response to a request that may be sent again.
-  // true: the host takes another upstream connection and calls Exchange::resume_on() with it
-  // (it does so at most once per request, and only when the failed connection was a reused
-  // one: a new connection that fails is a real failure).
+  // The upstream failed before any byte of the response to a request that may be sent again, or
+  // ended while idle before this connection's first request. true: the host takes another
+  // upstream connection and calls Exchange::resume_on() with it (at most once per downstream
+  // connection, and only when the failed connection was a reused one: a new connection that
+  // fails is a real failure).
   virtual bool on_upstream_lost() { return false; }
 };
 

@@ -9,11 +9,11 @@ OutboundHttpSession::OutboundHttpSession(Listener& listener, Worker& worker, tcp
 
 void OutboundHttpSession::start() { acquire_upstream(); }
 
-void OutboundHttpSession::acquire_upstream() {
+void OutboundHttpSession::acquire_upstream(UpstreamPool::Take take) {
   enter(Phase::connect);
-  pool_.checkout([self = shared_from_this(), this](UpstreamPool::Result result) {
-    on_checkout(std::move(result));
-  });
+  pool_.checkout([self = shared_from_this(),
+                  this](UpstreamPool::Result result) { on_checkout(std::move(result)); },
+                 take);
 }
 
 void OutboundHttpSession::on_checkout(UpstreamPool::Result result) {
@@ -76,7 +76,7 @@ bool OutboundHttpSession::on_upstream_lost() {
   if (!reused_ || resent_ || closed_) return false;
   resent_ = true;
   return_upstream(false);
-  acquire_upstream();
+  acquire_upstream(UpstreamPool::Take::new_only);
   return true;
 }
 

@@ -24,7 +24,7 @@ class OutboundHttpSession final : public HttpSession {
 
  private:
   // The one place the upstream mTLS connection comes from: a checkout from the pool.
-  void acquire_upstream();
+  void acquire_upstream(UpstreamPool::Take take = UpstreamPool::Take::idle_or_new);
   void on_checkout(UpstreamPool::Result result);
   void on_handshake_ok() override {}  // the pool does the upstream handshake
   void close_streams() override;

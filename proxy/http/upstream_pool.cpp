@@ -62,13 +62,13 @@ bool UpstreamPool::still_open(UpstreamConnection& connection) {
   return r.status == IoStatus::want_read;
 }
 
-void UpstreamPool::checkout(Handler handler) {
+void UpstreamPool::checkout(Handler handler, Take take) {
   if (stopped_) {
     return net::post(to_.io, [h = std::move(handler)]() mutable {
       h(Result{.failure = Failure::stopped, .detail = "the worker is stopping"});
     });
   }
-  while (!idle_.empty()) {
+  while (take == Take::idle_or_new && !idle_.empty()) {
     UpstreamConnectionPtr c = std::move(idle_.back());
     idle_.pop_back();
     if (!still_open(*c)) {

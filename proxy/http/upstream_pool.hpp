@@ -105,9 +105,13 @@ class UpstreamPool final : public SessionLink {
   UpstreamPool(Destination destination, config::HttpPoolConfig settings);
   ~UpstreamPool() override;
 
+  // Which connection a checkout may hand out. `new_only` replaces a connection the upstream
+  // closed under a request: the other idle ones are about as old and may be closing too, and a
+  // new connection that fails is a real failure, so the replacing ends there.
+  enum class Take { idle_or_new, new_only };
   // `handler` runs later, never inside checkout() (also for an idle connection or a refusal),
   // so callers need not guard against re-entrance.
-  void checkout(Handler handler);
+  void checkout(Handler handler, Take take = Take::idle_or_new);
   // After an exchange. `reusable`: the response was read completely, the upstream did not ask to
   // close, nothing is left half-sent. Otherwise (or beyond max_idle) the connection is closed.
   void release(UpstreamConnectionPtr connection, bool reusable);

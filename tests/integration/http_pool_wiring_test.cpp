@@ -15,6 +15,7 @@
 #include "certs/pem.hpp"
 #include "certs/x509_fields.hpp"
 #include "tests/support/backends.hpp"
+#include "tests/support/http_backend.hpp"
 #include "tests/support/http_pair.hpp"
 #include "tests/support/reliability.hpp"
 #include "tests/support/rotation_support.hpp"
@@ -138,6 +139,27 @@ TEST(HttpPool, AnUpstreamClosingIdlePooledConnectionsFailsNoRequest) {
   EXPECT_GT(handshakes, 3);
 }
 
+TEST(HttpPool, APooledConnectionClosedBeforeTheFirstRequestIsReplacedNotPassedOn) {
+  // The outbound checks an upstream connection out as soon as the app connects. If the upstream
+  // closes that (reused, idle) connection before the app's first request arrives, the app must
+  // not see its new connection closed with no answer: it would not retry.
+  HttpPair pair([](config::Config& c) {
+    if (c.inbound.empty()) return;
+    c.http.idle_timeout = std::chrono::milliseconds(300);
+    c.limits.connect_timeout = std::chrono::milliseconds(400);  // a tick every 100 ms
+  });
+  ASSERT_TRUE(ok(plain_exchange(pair.outbound_port(), kRequest)));  // pools one connection
+  HttpConnection app(pair.outbound_port());
+  ASSERT_TRUE(app.connected());
+  ASSERT_EQ(pair.wait_outbound_metric("mtls_upstream_pool_reuse_total", {}, 1), 1);  // checked out
+  // The inbound closes the checked-out connection after its idle timeout; the outbound takes a
+  // new one (a second handshake) instead of closing the app's connection.
+  EXPECT_EQ(pair.wait_inbound_metric("mtls_handshakes_total", {{"result", "success"}}, 2), 2);
+  ASSERT_TRUE(app.send(kRequest));
+  const HttpReply reply = app.read_reply();
+  EXPECT_EQ(reply.status, 200) << reply.head;
+}
+
 TEST(HttpPool, AnIdempotentRequestLostOnAReusedConnectionIsSentAgainOnAFreshOne) {
   CuttingForwarder forwarder;
   HttpPair pair([&](config::Config& c) {
@@ -160,6 +182,29 @@ TEST(HttpPool, AnIdempotentRequestLostOnAReusedConnectionIsSentAgainOnAFreshOne)
                      "Connection: close\r\n\r\n");
   EXPECT_EQ(post.reply.rfind("HTTP/1.1 502 ", 0), 0u) << post.reply;
   EXPECT_EQ(forwarder.accepted(), 2);
+}
+
+TEST(HttpPool, AResendTakesANewConnectionNotAnotherIdleOneThatMayBeClosingToo) {
+  CuttingForwarder forwarder;
+  HttpPair pair([&](config::Config& c) {
+    if (c.outbound.empty()) return;
+    forwarder.forward_to(c.outbound.back().forward.port);
+    c.outbound.back().forward.port = forwarder.port();
+  });
+  {  // Two apps at once: two upstream connections, both pooled afterwards.
+    HttpConnection a(pair.outbound_port());
+    HttpConnection b(pair.outbound_port());
+    ASSERT_TRUE(a.send(kRequest) && b.send(kRequest));
+    ASSERT_EQ(a.read_reply().status, 200);
+    ASSERT_EQ(b.read_reply().status, 200);
+  }
+  ASSERT_EQ(forwarder.accepted(), 2);
+  ASSERT_EQ(pair.wait_outbound_metric("mtls_upstream_pool_connections", {{"state", "idle"}}, 2), 2);
+
+  forwarder.cut();  // both idle connections are dead to the next request
+  const PlainExchange get = plain_exchange(pair.outbound_port(), kRequest);
+  EXPECT_TRUE(ok(get)) << get.reply;
+  EXPECT_EQ(forwarder.accepted(), 3);  // the resend took a new connection, not the other idle one
 }
 
 // A loopback port nothing listens on: bound, never listened, so nothing else takes it meanwhile.
