@@ -207,34 +207,12 @@ TEST(HttpPool, AResendTakesANewConnectionNotAnotherIdleOneThatMayBeClosingToo) {
   EXPECT_EQ(forwarder.accepted(), 3);  // the resend took a new connection, not the other idle one
 }
 
-// A loopback port nothing listens on: bound, never listened, so nothing else takes it meanwhile.
-class DeadPort {
- public:
-  DeadPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t n = sizeof a;
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), n) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &n) != 0)
-      ADD_FAILURE() << "cannot bind";
-    port_ = ntohs(a.sin_port);
-  }
-  ~DeadPort() { ::close(fd_); }
-  std::uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
 // The app speaks HTTP: when no upstream connection can be had it gets an HTTP answer (503 and a
 // close, as Envoy's "upstream connect error"), not a reset it cannot tell from a crash.
 TEST(HttpPool, AnUnreachablePeerIsAnswered503AndCounted) {
-  DeadPort dead;
+  const std::uint16_t dead = closed_port();
   HttpPair pair([&](config::Config& c) {
-    if (!c.outbound.empty()) c.outbound.back().forward.port = dead.port();
+    if (!c.outbound.empty()) c.outbound.back().forward.port = dead;
   });
   const PlainExchange r = plain_exchange(pair.outbound_port(), kRequest);
   EXPECT_EQ(r.reply.rfind("HTTP/1.1 503 ", 0), 0u) << r.reply;
@@ -251,7 +229,7 @@ TEST(HttpPool, AnUnreachablePeerIsAnswered503AndCounted) {
 // too: the request is answered 503, as no byte of a response was sent.
 TEST(HttpPool, AResendThatFindsNoUpstreamIsAnswered503) {
   CuttingForwarder forwarder;
-  DeadPort dead;
+  const std::uint16_t dead = closed_port();
   HttpPair pair([&](config::Config& c) {
     if (c.outbound.empty()) return;
     forwarder.forward_to(c.outbound.back().forward.port);
@@ -259,7 +237,7 @@ TEST(HttpPool, AResendThatFindsNoUpstreamIsAnswered503) {
   });
   ASSERT_TRUE(ok(plain_exchange(pair.outbound_port(), kRequest)));  // pools one connection
   forwarder.cut();
-  forwarder.forward_to(dead.port());  // the resend's connection is accepted, then closed
+  forwarder.forward_to(dead);  // the resend's connection is accepted, then closed
   const PlainExchange get = plain_exchange(pair.outbound_port(), kRequest);
   EXPECT_EQ(get.reply.rfind("HTTP/1.1 503 ", 0), 0u) << get.reply;
   EXPECT_EQ(forwarder.accepted(), 2);

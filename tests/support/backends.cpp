@@ -32,8 +32,15 @@ ForeignListener::ForeignListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CL
 ForeignListener::~ForeignListener() { ::close(fd_); }
 
 std::uint16_t closed_port() {
-  Backend gone(Backend::Mode::echo);
-  return gone.port();
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t n = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), n) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0)
+    throw std::runtime_error("closed_port: cannot bind 127.0.0.1:0");
+  return ntohs(a.sin_port);  // fd stays open: the port stays ours
 }
 
 PlainExchange plain_exchange(std::uint16_t port, const std::string& data, int timeout_ms) {

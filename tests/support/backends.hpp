@@ -35,7 +35,9 @@ class ForeignListener {
   std::uint16_t port_ = 0;
 };
 
-// A loopback port nothing listens on any more (a backend's, once it stopped): a refused upstream.
+// A loopback port nothing listens on: a refused upstream. Bound, never listened on, and held for
+// the life of the process, so no other socket (of this or a test process running beside it) can
+// take the port meanwhile, as one could a port that was merely closed.
 std::uint16_t closed_port();
 
 std::string sha256_hex(const std::string& data);

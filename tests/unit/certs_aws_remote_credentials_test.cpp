@@ -12,6 +12,7 @@
 
 #include "certs/aws/beast_http_client.hpp"
 #include "certs/aws/remote_credentials.hpp"
+#include "tests/support/backends.hpp"
 #include "tests/support/fake_http_server.hpp"
 #include "tests/support/sigv4_vectors.hpp"
 #include "tests/support/test_pki.hpp"
@@ -39,12 +40,7 @@ std::string error_of(std::function<void()> body) {
   return "";
 }
 
-// A port where nothing listens (bound, then released).
-std::uint16_t closed_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
+using test::closed_port;  // a port where nothing listens
 
 class TempFile {
  public:
