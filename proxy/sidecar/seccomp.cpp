@@ -17,7 +17,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
 #include <memory>
 #include <stdexcept>
 
@@ -36,11 +35,12 @@ namespace {
 // (contract check, pkcs11_sandbox, http_websocket, least_privilege, readme_pair, soak with its
 // local_ca and symlink-swap rotations, seccomp_run) with `run` under `strace -f -tt`, keeping the
 // calls entered after the filter went in (scripts/seccomp_trace.sh); then the integration tests
-// of the acm source, ACM-PCA trust and local_ca renewal under `strace -f -k` (stack traces), for
-// what the loader thread's remote reloads add (ReloadTriggers::on_remote, BeastHttpClient::send,
-// which OCSP fetching shares). Calls made only before install() (execve, Landlock, set*id, bind
-// and listen of the listeners, dlopen of engines and NSS modules, inotify_init1, and the netlink
-// query of getaddrinfo's AI_ADDRCONFIG, whose answer glibc caches) are not allowed.
+// of the acm source, ACM-PCA trust, OCSP and local_ca renewal under `strace -f -k` (stack
+// traces), for what the loader thread's remote reloads add (ReloadTriggers::on_remote, and
+// BeastHttpClient::send with its resolver thread, which OCSP fetching shares). Calls made only
+// before install() (execve, Landlock, set*id, bind and listen of the listeners, dlopen of engines
+// and NSS modules, inotify_init1, and the netlink query of getaddrinfo's AI_ADDRCONFIG, whose
+// answer glibc caches) are not allowed.
 //
 // Measured on x86_64; kNewerSpelling covers architectures without some of these calls.
 // clang-format off
@@ -55,6 +55,9 @@ constexpr const char* kAllowed[] = {
     // the HTTP client of the acm source, KMS, ACM-PCA and OCSP fetching runs each request on an
     // io_context of its own (certs/aws/beast_http_client.cpp): a reactor made per request
     "epoll_create1", "eventfd2", "timerfd_create",
+    // and resolves its host on a new thread, whose first lookup sets up glibc's resolver state:
+    // gethostname, which is uname
+    "uname",
     // sockets: families restricted below; ioctl only FIONBIO (Asio's non-blocking mode)
     "socket", "connect", "accept", "setsockopt", "getsockopt", "getsockname", "getpeername",
     "shutdown", "sendto", "recvfrom", "sendmsg", "recvmsg", "ioctl",
@@ -258,11 +261,6 @@ bool restricted_by_argument(const char* name) {
 
 }  // namespace
 
-const char* const* allowed_names(std::size_t& count) {
-  count = std::size(kAllowed);
-  return kAllowed;
-}
-
 bool available(std::string& why) {
   // Asks whether the kernel has seccomp filters and can trap; ENOSYS/EINVAL: built without.
   std::uint32_t action = SECCOMP_RET_TRAP;
@@ -312,13 +310,13 @@ Status install() {
   const int rc = seccomp_load(ctx.get());
   if (rc < 0)
     throw std::runtime_error(
-        std::string("seccomp: the filter could not be installed on every thread (") +
+        std::string("seccomp: the filter could not be loaded on every thread (") +
         std::strerror(-rc) + "); set sandbox.seccomp: false to run without it");
   status.installed = true;
   status.detail = "seccomp: " + std::to_string(status.allowed) +
-                  " system calls allowed on every thread (socket: inet, inet6, unix, netlink; "
-                  "clone: threads only; ioctl: FIONBIO" +
-                  (sanitizers ? "; sanitizer build: its runtime's calls added" : "") +
+                  " system calls allowed on every thread (socket: inet, inet6, unix, netlink; " +
+                  (sanitizers ? "sanitizer build: its runtime's calls added, clone and ioctl open"
+                              : "clone: threads only; ioctl: FIONBIO") +
                   "); any other call fails with EPERM and is logged";
   return status;
 }

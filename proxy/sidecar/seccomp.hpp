@@ -30,7 +30,4 @@ bool available(std::string& why);
 // synchronised to it: a sidecar half under the filter must not start.
 Status install();
 
-// The allow-list's names (as libseccomp spells them), for the log and the tests.
-const char* const* allowed_names(std::size_t& count);
-
 }  // namespace mtls::proxy::seccomp
