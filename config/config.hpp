@@ -232,6 +232,11 @@ struct MetricsConfig {
   std::uint32_t max_peer_labels = 100;
 };
 
+// What `run` does to itself after start-up, beyond run_as_user (proxy/sidecar/seccomp.hpp).
+struct SandboxConfig {
+  bool seccomp = true;  // a syscall allow-list; off only to debug a denial or on odd kernels
+};
+
 // Where a field was written and, for paths, its text before it was resolved against the config's
 // directory. Problems found after loading (a missing certificate, a key that does not match) are
 // reported at the line that names the file, with the path as the user wrote it.
@@ -259,6 +264,7 @@ struct Config {
   // After start-up, switch to this user (name or numeric uid) and its groups; empty: stay.
   // Checked for syntax here; whether the user exists is checked at start-up (proxy/sandbox).
   std::string run_as_user;
+  SandboxConfig sandbox;
 };
 
 // One problem in a config file, already formatted as

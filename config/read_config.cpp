@@ -188,7 +188,7 @@ std::string_view source_name(IdentitySource source) {
 void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
   const MapReader top(diag, Field{root, "", {1, 1}},
                       {"admin", "workers", "identity", "trust", "tls", "inbound", "outbound",
-                       "limits", "http", "metrics", "run_as_user"});
+                       "limits", "http", "metrics", "run_as_user", "sandbox"});
   read_admin(top, out.admin);
   top.read_integer("workers", out.workers, 0, 256);
   read_identity(top, out.identity);
@@ -200,6 +200,8 @@ void read_config(const YAML::Node& root, Diagnostics& diag, Config& out) {
   const MapReader metrics(diag, top.get("metrics"), {"max_peer_labels"});
   metrics.read_integer("max_peer_labels", out.metrics.max_peer_labels, 0, 100000);
   top.read("run_as_user", out.run_as_user, Need::optional, check_user_name);
+  const MapReader sandbox(diag, top.get("sandbox"), {"seccomp"});
+  sandbox.read("seccomp", out.sandbox.seccomp);
 }
 
 }  // namespace mtls::config::detail

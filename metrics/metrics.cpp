@@ -2,6 +2,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "metrics/seccomp_denials.hpp"
+
 namespace mtls::metrics {
 namespace pm = prometheus;
 
@@ -70,6 +72,16 @@ void Metrics::clear_crl_next_updates() {
 std::vector<pm::MetricFamily> Metrics::Collect() const {
   std::vector<pm::MetricFamily> out = collect_data_path();
   for (auto& f : registry_->Collect()) out.push_back(std::move(f));
+  // Read at scrape time from the process-wide atomic the SIGSYS handler bumps: a handler cannot
+  // call into prometheus-cpp (it locks).
+  pm::MetricFamily denied{"mtls_seccomp_denied_total",
+                          "Syscalls the seccomp allow-list refused (each failed with EPERM)",
+                          pm::MetricType::Counter,
+                          {}};
+  pm::ClientMetric value;
+  value.counter.value = double(seccomp_denied.load(std::memory_order_relaxed));
+  denied.metric.push_back(std::move(value));
+  out.push_back(std::move(denied));
   return out;
 }
 

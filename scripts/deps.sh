@@ -7,6 +7,7 @@ PACKAGES=(
   libcli11-dev libgtest-dev libgmock-dev cmake ninja-build g++ openssl curl python3 python3-cryptography
   python3-yaml python3-botocore awscli python3-websockets prometheus clang-format chromium haproxy strace
   iproute2 iptables tcpdump util-linux softhsm2 opensc libengine-pkcs11-openssl
+  libseccomp-dev pkg-config
 )
 # CI only (reliability stages): the TLS scanners and clang's libFuzzer; the image built with no
 # registry (podman with runc, debootstrap for the base: tests/e2e/container_image.sh).

@@ -20,6 +20,7 @@
 #include "proxy/sidecar/listen_error.hpp"
 #include "proxy/sidecar/preflight.hpp"
 #include "proxy/sidecar/sandbox.hpp"
+#include "proxy/sidecar/seccomp.hpp"
 #include "proxy/sidecar/sidecar.hpp"
 #include "proxy/sidecar/version.hpp"
 
@@ -70,7 +71,7 @@ int cmd_run(const std::string& config_path) {
   certs::take_passphrase_env(cfg.identity.local_ca.key_passphrase_env);
   report(preflight_before_run(cfg), true);  // Sidecar::start loads the identity
   // Least privilege (proxy/sidecar/sandbox.hpp): the sandbox before any thread exists, the user
-  // switch once the ports are bound.
+  // switch once the ports are bound, then seccomp (proxy/sidecar/seccomp.hpp).
   const sandbox::Plan plan = sandbox::make_plan(cfg);
   // An acm source reads its trust files as it is built (no AWS call yet): a bad one at its line.
   std::unique_ptr<Sidecar> made;
@@ -94,6 +95,10 @@ int cmd_run(const std::string& config_path) {
   }
   sandbox::drop_privileges(plan);
   if (!plan.user.empty()) log::info("running as user " + plan.user);
+  // Last, the system call allow-list: after the calls only start-up makes (bind, set*id, the
+  // dlopen of engines and NSS modules), binding every thread that exists by now.
+  log::info(cfg.sandbox.seccomp ? seccomp::install().detail
+                                : "seccomp: off (sandbox.seccomp: false)");
   std::string why;
   log::info(sidecar.ready(why) ? "ready" : "started; not ready yet: " + why);
   sidecar.wait();

@@ -11,6 +11,7 @@
 //   3. Sidecar::start()       loads the identity and binds the ports inside the sandbox;
 //   4. drop_privileges()      setgroups/setgid/setuid, after the ports are bound (glibc applies
 //                             set*id to every thread of the process).
+//   5. seccomp::install()     the system call allow-list (seccomp.hpp), last: on every thread.
 // Not for tests that run sidecars in-process: the restrictions are permanent for the process.
 
 #include <sys/types.h>
