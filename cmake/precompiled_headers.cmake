@@ -50,8 +50,8 @@ endif()
 set_source_files_properties(${PROJECT_SOURCE_DIR}/metrics/boost_asio.cpp
   ${PROJECT_SOURCE_DIR}/metrics/boost_beast.cpp TARGET_DIRECTORY mtls_metrics
   PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
-set_source_files_properties(${PROJECT_SOURCE_DIR}/certs/aws/boost_asio_ssl.cpp TARGET_DIRECTORY mtls_aws
-  PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+set_source_files_properties(${PROJECT_SOURCE_DIR}/certs/aws/boost_asio_ssl.cpp
+  TARGET_DIRECTORY mtls_aws PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
 set_source_files_properties(${PROJECT_SOURCE_DIR}/certs/pkcs11_key.cpp TARGET_DIRECTORY mtls_certs
   PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
 
