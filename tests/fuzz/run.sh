@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# run.sh [SECONDS] - runs every libFuzzer target for SECONDS (default 30) of wall time each, one
-# after the other (CI: 6 targets x 30 s, under 4 minutes with the seed replay), after building
+# run.sh [SECONDS] - runs every libFuzzer target for SECONDS (default 30) of wall time each, as
+# many at a time as there are cores (CI: 6 targets x 20 s, 3 rounds of 2), after building
 # them (build.sh). Prints per target: executions, coverage, CPU seconds, findings; then one
 # `SCORE fuzz.<target> ...` line each for tests/reliability/scorecard.sh. Exit 1 on any finding.
 #
 # Longer run (documented in README.md): tests/fuzz/run.sh 1800   (30 min per target)
 # Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_TARGETS (default all), FUZZ_JOBS (build
-# parallelism, default 2), FUZZ_SKIP_BUILD=1 to use the binaries as they are.
+# parallelism, default 2), FUZZ_PARALLEL (targets at a time, default nproc), FUZZ_SKIP_BUILD=1 to
+# use the binaries as they are.
 #
 # Corpora: the committed seeds (tests/fuzz/corpus/<target>, read only) plus, for private_key,
 # keys made now by make_key_seeds.sh; what the fuzzer discovers goes to
@@ -40,34 +41,58 @@ dict() {
   esac
 }
 
-total_cpu=0
-failed=0
-scores=()
-printf '%-14s %12s %8s %9s %8s  %s\n' target executions cov cpu_s exit findings
-for t in $targets; do
-  bin=$B/tests/fuzz/fuzz_$t
-  [ -x "$bin" ] || { echo "missing $bin"; failed=1; continue; }
-  work=$B/fuzz-corpus/$t
+# FUZZ_PARALLEL targets at a time (default: the CPU count). A libFuzzer process is
+# single-threaded and stops after $seconds of wall time, so on a machine with that many cores each
+# target still gets its $seconds of one core (the CPU seconds column shows it), in a fraction of
+# the wall time of one after the other.
+parallel=${FUZZ_PARALLEL:-$(nproc)}
+fuzz_one() {
+  local t=$1 bin=$B/tests/fuzz/fuzz_$1 work=$B/fuzz-corpus/$1
   mkdir -p "$work"
-  seeds=("$here/corpus/$t")
+  local seeds=("$here/corpus/$t")
   [ "$t" = private_key ] && seeds+=("$B/fuzz-seeds/private_key")
   [ "$t" = pem_text ] && seeds+=("$B/fuzz-seeds/private_key")  # keys as PEM text too
-  before=$(ls "$B/fuzz-findings" | grep -c "^$t-" || true)
-  log=$B/fuzz-logs/$t.log
   # CPU seconds (user + system) from bash's own `time`: no dependency on GNU time.
   TIMEFORMAT='%3U %3S'
   # shellcheck disable=SC2046
   { time "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -max_len="$(max_len "$t")" $(dict "$t") -print_final_stats=1 \
-      -artifact_prefix="$B/fuzz-findings/$t-" "$work" "${seeds[@]}" >"$log" 2>&1; } 2>"$B/fuzz-logs/$t.time"
-  rc=$?
+      -artifact_prefix="$B/fuzz-findings/$t-" "$work" "${seeds[@]}" >"$B/fuzz-logs/$t.log" 2>&1; } \
+    2>"$B/fuzz-logs/$t.time"
+  echo $? >"$B/fuzz-logs/$t.rc"
+}
+
+total_cpu=0
+failed=0
+scores=()
+declare -A before
+running=0
+for t in $targets; do
+  [ -x "$B/tests/fuzz/fuzz_$t" ] || continue
+  # Findings are named after their target, so counting them per target is safe in parallel.
+  before[$t]=$(ls "$B/fuzz-findings" | grep -c "^$t-" || true)
+  rm -f "$B/fuzz-logs/$t.rc"
+  fuzz_one "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$parallel" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+done
+wait
+
+printf '%-14s %12s %8s %9s %8s  %s\n' target executions cov cpu_s exit findings
+for t in $targets; do
+  [ -x "$B/tests/fuzz/fuzz_$t" ] || { echo "missing $B/tests/fuzz/fuzz_$t"; failed=1; continue; }
+  log=$B/fuzz-logs/$t.log
+  rc=$(cat "$B/fuzz-logs/$t.rc" 2>/dev/null || echo 1)
   cpu=$(tail -n 1 "$B/fuzz-logs/$t.time" 2>/dev/null | awk '{printf "%.1f", $1 + $2}')
   cpu=${cpu:-0}
   total_cpu=$(awk -v a="$total_cpu" -v b="$cpu" 'BEGIN{printf "%.1f", a + b}')
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
   after=$(ls "$B/fuzz-findings" | grep -c "^$t-" || true)
-  new=$((after - before))
+  new=$((after - ${before[$t]}))
   findings=$(ls -t "$B/fuzz-findings" | grep "^$t-" | head -n "$new" | tr '\n' ' ')
   verdict=pass
   if [ "$rc" -ne 0 ] || [ "$new" -gt 0 ]; then
