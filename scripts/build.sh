@@ -23,10 +23,6 @@ if [ -z "$san" ]; then
   [ "${MTLS_CI:-0}" = 1 ] && g=-g1
   debug=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 $g -DNDEBUG")
 fi
-# ccache and precompiled headers (cmake/precompiled_headers.cmake): without this sloppiness ccache
-# declines every file that uses a PCH. Here, not in a machine-wide ccache.conf.
-sloppy=pch_defines,time_macros,include_file_mtime,include_file_ctime
-export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-$sloppy}
 # Tests ON whatever an earlier configure (scripts/demo.sh builds the binary alone) left in the cache.
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
