@@ -7,22 +7,14 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "config/quoted.hpp"
 
 namespace mtls::config {
 namespace {
 
-constexpr std::string_view kExpected = "expected a duration like 10s, 5m, 24h";
+using detail::quoted;
 
-// Built by appending into one buffer: `"\"" + std::string(text) + "\""` makes GCC 12 at -O3 inline
-// the temporaries' copies and report a -Wrestrict overlap that cannot happen.
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  out += text;
-  out += '"';
-  return out;
-}
+constexpr std::string_view kExpected = "expected a duration like 10s, 5m, 24h";
 
 // Milliseconds per unit; 0 for an unknown unit.
 std::int64_t unit_ms(std::string_view unit) {
