@@ -7,13 +7,14 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "config/quoted.hpp"
 
 namespace mtls::config {
 namespace {
 
-constexpr std::string_view kExpected = "expected a duration like 10s, 5m, 24h";
+using detail::quoted;
 
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+constexpr std::string_view kExpected = "expected a duration like 10s, 5m, 24h";
 
 // Milliseconds per unit; 0 for an unknown unit.
 std::int64_t unit_ms(std::string_view unit) {

@@ -8,12 +8,11 @@
 
 #include "config/config.hpp"
 #include "config/names.hpp"
+#include "config/quoted.hpp"
 
 namespace mtls::config {
 namespace detail {
 namespace {
-
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||

@@ -23,7 +23,12 @@ std::string join(const std::vector<Issue>& issues) {
 std::string Issue::to_string() const {
   std::string text = file;
   // Line 0: the file itself is the problem (unreadable), there is no position to point at.
-  if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
+  if (line > 0) {  // appended piece by piece: see config/quoted.hpp for GCC 12's -Wrestrict
+    text += ':';
+    text += std::to_string(line);
+    text += ':';
+    text += std::to_string(column);
+  }
   // A config built in code (tests, the demo) has no file: the field leads.
   if (!text.empty()) text += ": ";
   if (!field.empty()) text += field + ": ";

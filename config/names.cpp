@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "config/quoted.hpp"
+
 namespace mtls::config::detail {
 namespace {
-
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool is_alnum(char c) { return is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "config/quoted.hpp"
 #include "config/schema.hpp"
 
 namespace mtls::config::detail {
@@ -28,8 +29,7 @@ std::string lower(std::string_view s) {
 // itself depends on (framing, hop-by-hop, the client certificate header it sets anyway).
 bool check_identity_header(std::string_view name, std::string& why) {
   if (!std::all_of(name.begin(), name.end(), is_tchar)) {
-    why =
-        "\"" + std::string(name) + "\" is not a header name (letters, digits and !#$%&'*+-.^_`|~)";
+    why = quoted(name) + " is not a header name (letters, digits and !#$%&'*+-.^_`|~)";
     return false;
   }
   static constexpr std::array<std::string_view, 12> kReserved = {"host",
@@ -46,8 +46,7 @@ bool check_identity_header(std::string_view name, std::string& why) {
                                                                  "cookie"};
   const std::string l = lower(name);
   if (std::find(kReserved.begin(), kReserved.end(), l) != kReserved.end()) {
-    why =
-        "\"" + std::string(name) + "\" is a header the proxy reads or sets itself; choose another";
+    why = quoted(name) + " is a header the proxy reads or sets itself; choose another";
     return false;
   }
   return true;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "config/names.hpp"
+#include "config/quoted.hpp"
 #include "config/schema.hpp"
 
 namespace mtls::config::detail {
@@ -43,8 +44,8 @@ bool check_peer_spiffe_id(std::string_view id, std::string& why) {
   const std::string_view domain = id.substr(std::min(id.size(), kScheme.size()));
   std::string unused;
   if (id.starts_with(kScheme) && check_trust_domain(domain, unused)) {
-    why = "\"" + std::string(id) + "\" has no path; to accept the whole trust domain use " +
-          "trust_domains: [" + std::string(domain) + "]";
+    why = quoted(id) + " has no path; to accept the whole trust domain use " + "trust_domains: [" +
+          std::string(domain) + "]";
   }
   return false;
 }
@@ -55,7 +56,7 @@ bool check_peer_spiffe_id(std::string_view id, std::string& why) {
 bool check_spki_pin(std::string_view pin, std::string& why) {
   constexpr std::string_view kAlphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const std::string shown = "\"" + std::string(pin) + "\"";
+  const std::string shown = quoted(pin);
   const bool hex = pin.size() == 64 &&
                    pin.find_first_not_of("0123456789abcdefABCDEF:") == std::string_view::npos;
   bool ok = pin.size() == 44 && pin[43] == '=';
@@ -115,7 +116,7 @@ void read_common(const MapReader& listener, Listener& out) {
 
 bool check_server_name(std::string_view name, std::string& why) {
   if (is_ip_literal(name)) {
-    why = "\"" + std::string(name) + "\" is an IP address; SNI carries only DNS names";
+    why = quoted(name) + " is an IP address; SNI carries only DNS names";
     return false;
   }
   return check_host_name(name, why);

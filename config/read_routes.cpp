@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/http_path.hpp"
+#include "config/quoted.hpp"
 #include "config/schema.hpp"
 
 namespace mtls::config::detail {
@@ -22,8 +23,7 @@ bool is_tchar(char c) {
 // silently never match what clients send.
 bool check_method(std::string_view method, std::string& why) {
   if (!std::all_of(method.begin(), method.end(), is_tchar)) {
-    why = "\"" + std::string(method) + "\" is not a method name (letters, digits and " +
-          "!#$%&'*+-.^_`|~)";
+    why = quoted(method) + " is not a method name (letters, digits and " + "!#$%&'*+-.^_`|~)";
     return false;
   }
   if (std::any_of(method.begin(), method.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
@@ -41,7 +41,7 @@ bool check_rule_name(std::string_view name, std::string& why) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '_' || c == '.';
   });
-  if (!ok) why = "\"" + std::string(name) + "\" may contain only letters, digits, '_', '.' and '-'";
+  if (!ok) why = quoted(name) + " may contain only letters, digits, '_', '.' and '-'";
   return ok;
 }
 

@@ -9,6 +9,7 @@
 #include "proxy/http/upstream_pool.hpp"
 #include "proxy/inbound_session.hpp"
 #include "proxy/outbound_session.hpp"
+#include "proxy/socket_state.hpp"
 
 namespace mtls::proxy {
 
@@ -110,6 +111,9 @@ void Listener::on_accept(error_code ec, tcp::socket socket) {
     return do_accept();
   }
   ++active_;
+  // Nothing in the sidecar duplicates a connection's descriptor (no dup, no fork), so its close
+  // alone takes it out of epoll: no epoll_ctl(DEL) per connection (proxy/socket_state.hpp).
+  mark_sole_owner(socket);
   std::shared_ptr<Session> session;
   const bool inbound = spec_.direction == metrics::Direction::inbound;
   if (spec_.protocol == config::Protocol::http) {

@@ -3,6 +3,7 @@
 #include "certs/peer_recheck.hpp"
 #include "metrics/log.hpp"
 #include "proxy/listener.hpp"
+#include "proxy/socket_state.hpp"
 #include "proxy/upstream_tls.hpp"
 
 namespace mtls::proxy {
@@ -87,7 +88,7 @@ bool Session::refuse_after_handshake(const certs::HandshakeFailure& failure) {
 void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
   const IoResult r = tls.handshake();
   if (r.status == IoStatus::want_read || r.status == IoStatus::want_write) {
-    return tls.async_wait(r.status, [self = shared_from_this(), &tls, &check](error_code ec) {
+    auto next = [self = shared_from_this(), &tls, &check](error_code ec) {
       if (ec || self->finished_) {
         if (self->timed_out_) {
           self->counters_.handshake(HandshakeReason::timeout);
@@ -96,7 +97,11 @@ void Session::do_handshake(TlsStream& tls, certs::PeerCheck& check) {
         return self->finish("error", "other", ec.message());
       }
       self->do_handshake(tls, check);
-    });
+    };
+    // OpenSSL wants the peer's next flight: its read came back short or EAGAIN, so the wait
+    // needs no re-arm (proxy/edge_wait.hpp; one epoll_ctl less per handshake and side).
+    if (r.status == IoStatus::want_read) return tls.async_wait_new_input(std::move(next));
+    return tls.async_wait(r.status, std::move(next));
   }
   if (r.status == IoStatus::ok) {
     const certs::HandshakeFailure refused =
@@ -136,8 +141,7 @@ void Session::connect_upstream(tcp::socket& socket, std::function<void()> connec
                connected = std::move(connected)](std::optional<metrics::ConnectFailure> failure) {
     if (failure) return fail_connect(*failure, to ? "cannot connect to " + endpoint_text(*to) : "");
     tune_socket(socket.native_handle());
-    error_code ignored;
-    socket.non_blocking(true, ignored);
+    adopt_non_blocking(socket);  // the connect made it non-blocking already: no second ioctl
     connected();
   };
   if (to) return listener_.connector().async_connect_to(socket, *to, std::move(done));

@@ -24,8 +24,10 @@ TlsStream::TlsStream(tcp::socket socket, certs::SslPtr ssl)
 }
 
 void TlsStream::attach_socket() {
-  error_code ignored;
-  socket_.non_blocking(true, ignored);
+  if (!socket_.non_blocking()) {  // after a connect it is already (adopt_non_blocking)
+    error_code ignored;
+    socket_.non_blocking(true, ignored);
+  }
   SSL_set_fd(ssl_.get(), socket_.native_handle());
   // SSL_set_fd made one socket BIO for reads and writes; watch its reads.
   BIO* bio = SSL_get_rbio(ssl_.get());

@@ -13,6 +13,8 @@ PACKAGES=(
 # registry (podman with runc, debootstrap for the base: tests/e2e/container_image.sh).
 [ "${MTLS_CI:-0}" = 1 ] && PACKAGES+=(testssl.sh sslscan clang-14 libclang-rt-14-dev
                                       podman runc debootstrap)
+# The io_uring experiment (tests/bench/uring, cmake -DMTLS_IO_URING_EXPERIMENT=ON): liburing 2.3.
+[ "${MTLS_IO_URING_EXPERIMENT:-0}" = 1 ] && PACKAGES+=(liburing-dev)
 # node and npm for the deploy/ schema check (tests/e2e/deploy_schema.sh); a node that is already
 # installed (with its own npm) is used as it is.
 command -v npm >/dev/null || PACKAGES+=(nodejs npm)

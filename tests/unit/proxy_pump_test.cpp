@@ -156,18 +156,31 @@ TEST_F(PumpTest, FailedWaitStopsThePump) {
   EXPECT_EQ(ends, 1);
 }
 
-// One bulk connection must not starve the worker's others: after 16 full buffers the pump yields
-// (posts itself to the executor) instead of looping on.
-TEST_F(PumpTest, YieldsToOtherConnectionsAfterSixteenFullBuffers) {
+// One bulk connection must not starve the worker's others: after 256 KiB (here 4 full buffers)
+// the pump yields (posts itself to the executor) instead of looping on.
+TEST_F(PumpTest, YieldsToOtherConnectionsAfter256KiB) {
   const std::string chunk(kRelayBufferSize, 'b');
+  const std::size_t per_turn = 256 * 1024 / kRelayBufferSize;
+  ASSERT_GE(per_turn, 1u);
   for (int i = 0; i < 20; ++i) from.add_data(chunk);
   start();
-  EXPECT_EQ(from.reads(), 16);
-  EXPECT_EQ(to.written().size(), 16 * kRelayBufferSize);
+  EXPECT_EQ(from.reads(), static_cast<int>(per_turn));
+  EXPECT_EQ(to.written().size(), per_turn * kRelayBufferSize);
   EXPECT_FALSE(from.pending_wait()) << "a yield is a post, not a wait";
   io.run();
   EXPECT_EQ(to.written().size(), 20 * kRelayBufferSize);
   EXPECT_EQ(from.pending_wait(), IoStatus::want_read);
+}
+
+// TLS reads return one record (16 KiB) at a time: then the bound is 16 reads per turn.
+TEST_F(PumpTest, YieldsAfterSixteenReadsOfOneRecord) {
+  const std::string record(16 * 1024, 'r');
+  for (int i = 0; i < 20; ++i) from.add_data(record);
+  start();
+  EXPECT_EQ(from.reads(), 16);
+  EXPECT_FALSE(from.pending_wait()) << "a yield is a post, not a wait";
+  io.run();
+  EXPECT_EQ(to.written().size(), 20 * record.size());
 }
 
 struct RelayTest : ::testing::Test {
