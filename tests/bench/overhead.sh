@@ -34,7 +34,7 @@ for m in $MODES; do
   f=$HERE/results/overhead-$m.txt
   {
     echo "# tests/bench/ab.sh --mode $m --rounds $ROUNDS --duration $DURATION ${OURS[*]} nginx-stream haproxy plain-pair"
-    echo "# commit: $(git -C "$HERE" rev-parse --short HEAD 2>/dev/null)$(git -C "$HERE" diff --quiet HEAD -- 2>/dev/null || echo ' + uncommitted changes')"
+    echo "# commit: $(git -C "$HERE" rev-parse --short HEAD 2>/dev/null)$(git -C "$HERE" diff --quiet HEAD -- ':/' ':(top,exclude)tests/bench/results' 2>/dev/null || echo ' + uncommitted changes')"
     echo "# started: $(date -u +%FT%TZ); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     "$HERE/ab.sh" --mode "$m" --rounds "$ROUNDS" --duration "$DURATION" "${OURS[@]}" nginx-stream haproxy plain-pair 2>/dev/null
     echo "# finished: $(date -u +%FT%TZ); load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
