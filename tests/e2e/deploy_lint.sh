@@ -61,6 +61,7 @@ FAMILIES = {
     "mtls_http_errors_total": {"direction", "listener", "reason"},
     "mtls_upstream_pool_connections": {"listener", "state"},
     "mtls_upstream_pool_reuse_total": {"listener"},
+    "mtls_seccomp_denied_total": set(),
 }
 HISTOGRAMS = {"mtls_handshake_duration_seconds", "mtls_http_request_duration_seconds"}
 VALUES = {
